@@ -1,0 +1,49 @@
+# Educussion: the README's two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: help install translations db demo run test test-postgres lint bench extract-messages clean
+
+help:
+	@echo "make run    set up (virtualenv, install, migrate, demo data) and serve http://$(HOST):$(PORT)"
+	@echo "make test   run the whole test suite (SQLite; set EDUCUSSION_TEST_DATABASE_URL for PostgreSQL)"
+	@echo "make bench  run the benchmarks (prints figures)"
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: setup.cfg | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d educussion/translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d educussion/translations -f
+
+db: install
+	$(BIN)/flask db upgrade
+
+demo: db
+	@$(BIN)/flask demo load || echo "(demo data not loaded: the database already has accounts)"
+
+run: demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o educussion/translations/messages.pot .
+	$(BIN)/pybabel update -i educussion/translations/messages.pot -d educussion/translations --no-fuzzy-matching --ignore-obsolete
+
+bench: install
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

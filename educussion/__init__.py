@@ -1,0 +1,101 @@
+"""Educussion: the discussion board of the National ICT Education Mayors' Council."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext
+
+from . import config as config_module
+from .database import configure_engine
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+        instance_path=os.environ.get("EDUCUSSION_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+    )
+    load_config(app, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    app.config.update(config_module.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    config_module.check_production(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def register_extensions(app: Flask) -> None:
+    from . import i18n
+    from .models import User
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = i18n.LOGIN_MESSAGE
+    login_manager.localize_callback = gettext
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(token: str) -> User | None:
+        return db.session.execute(db.select(User).filter_by(session_token=token)).scalar_one_or_none()
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .board.views import bp as board_bp
+
+    app.register_blueprint(board_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import i18n
+    from .permissions import TEMPLATE_PREDICATES
+
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+    i18n.register_template_helpers(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from . import i18n, security
+
+    app.before_request(i18n.remember_requested_language)
+    app.after_request(security.set_security_headers)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

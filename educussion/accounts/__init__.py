@@ -1,0 +1,1 @@
+"""Accounts: registration, log-in, profiles and (for now, by CLI) roles."""

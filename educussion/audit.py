@@ -1,0 +1,40 @@
+"""Audit entries, written inside the caller's transaction so they commit with the change."""
+from __future__ import annotations
+
+from typing import Any
+
+from .extensions import db
+from .models import AuditAction, AuditEntry, Post, Thread, User
+
+
+def _label(target: Any) -> str:
+    if isinstance(target, User):
+        return f"{target.display_name} <{target.email}>"
+    if isinstance(target, Thread):
+        return target.title
+    if isinstance(target, Post):
+        return f"{target.thread.title} #{target.position}"
+    return str(target)
+
+
+def record(
+    actor: User | None,
+    action: AuditAction,
+    target: Any,
+    summary: str = "",
+    reason: str | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the session; it is committed with the change it describes."""
+    db.session.flush()  # targets created in this transaction need their ids
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        actor_label=_label(actor) if actor is not None else "system",
+        action=action,
+        target_type=type(target).__name__.lower(),
+        target_id=getattr(target, "id", None),
+        target_label=_label(target)[:300],
+        summary=summary,
+        reason=reason,
+    )
+    db.session.add(entry)
+    return entry

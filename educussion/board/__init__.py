@@ -1,0 +1,1 @@
+"""The board: themes, threads, replies and edits."""

@@ -1,0 +1,80 @@
+"""Read-only lookups for the board's pages (and, later, exports)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Post, PostRevision, Theme, Thread
+from ..pagination import Page, clamp_page
+
+
+def themes() -> list[Theme]:
+    return list(db.session.execute(select(Theme).order_by(Theme.position)).scalars())
+
+
+def theme_by_slug(slug: str) -> Theme | None:
+    return db.session.execute(select(Theme).filter_by(slug=slug)).scalar()
+
+
+def _thread_rows():
+    # The opening post carries the author snapshot shown in lists; the author row gives the name.
+    return select(Thread).options(
+        joinedload(Thread.opening_post).joinedload(Post.author),
+        joinedload(Thread.theme),
+    )
+
+
+def recent_threads(limit: int = 10) -> list[Thread]:
+    query = _thread_rows().order_by(Thread.last_posted_at.desc(), Thread.id.desc()).limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
+def theme_threads(theme: Theme, page: int | None, per_page: int) -> Page[Thread]:
+    number = clamp_page(page, theme.thread_count, per_page)
+    query = (
+        _thread_rows()
+        .where(Thread.theme_id == theme.id)
+        .order_by(Thread.is_pinned.desc(), Thread.last_posted_at.desc(), Thread.id.desc())
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    )
+    return Page(list(db.session.execute(query).scalars()), number, per_page, theme.thread_count)
+
+
+def thread_by_id(thread_id: int) -> Thread | None:
+    return db.session.execute(select(Thread).options(joinedload(Thread.theme)).filter_by(id=thread_id)).scalar()
+
+
+def thread_posts(thread: Thread, page: int | None, per_page: int) -> Page[Post]:
+    """Posts by position: page n holds positions ((n-1)*per_page, n*per_page] (no OFFSET scan)."""
+    number = clamp_page(page, thread.post_count, per_page)
+    first = (number - 1) * per_page + 1
+    query = (
+        select(Post)
+        .options(joinedload(Post.author))
+        .where(Post.thread_id == thread.id, Post.position.between(first, first + per_page - 1))
+        .order_by(Post.position)
+    )
+    return Page(list(db.session.execute(query).scalars()), number, per_page, thread.post_count)
+
+
+def page_of_position(position: int, per_page: int) -> int:
+    return (position - 1) // per_page + 1
+
+
+def post_by_id(post_id: int) -> Post | None:
+    query = select(Post).options(joinedload(Post.thread).joinedload(Thread.theme)).filter_by(id=post_id)
+    return db.session.execute(query).scalar()
+
+
+def post_with_revisions(post_id: int) -> Post | None:
+    query = (
+        select(Post)
+        .options(
+            joinedload(Post.thread).joinedload(Thread.theme),
+            selectinload(Post.revisions).joinedload(PostRevision.editor),
+        )
+        .filter_by(id=post_id)
+    )
+    return db.session.execute(query).scalar()

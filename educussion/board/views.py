@@ -1,0 +1,134 @@
+"""The board's pages: home, themes, threads, replies, edits and revision history."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import InvalidInput, PermissionDenied
+from ..forms import attach_error
+from ..permissions import can_edit_post, can_start_thread, can_view_history
+from . import queries, services
+from .forms import EditPostForm, ReplyForm, ThreadForm
+
+bp = Blueprint("board", __name__)
+
+
+def _found(thing):
+    if thing is None:
+        abort(404)
+    return thing
+
+
+def _page_arg() -> int | None:
+    return request.args.get("page", type=int)
+
+
+def post_url(post, **kwargs) -> str:
+    page = queries.page_of_position(post.position, current_app.config["POSTS_PER_PAGE"])
+    return url_for(
+        "board.show_thread", thread_id=post.thread_id, page=page if page > 1 else None, _anchor=post.anchor, **kwargs
+    )
+
+
+@bp.get("/")
+def index():
+    return render_template("board/index.html", themes=queries.themes(), recent=queries.recent_threads(10))
+
+
+@bp.get("/themes/<slug>")
+def show_theme(slug: str):
+    theme = _found(queries.theme_by_slug(slug))
+    page = queries.theme_threads(theme, _page_arg(), current_app.config["THREADS_PER_PAGE"])
+    return render_template("board/theme.html", theme=theme, page=page)
+
+
+@bp.route("/themes/<slug>/new", methods=["GET", "POST"])
+@login_required
+def new_thread(slug: str):
+    theme = _found(queries.theme_by_slug(slug))
+    if not can_start_thread(current_user, theme):
+        raise PermissionDenied(_("Your account cannot start threads yet."))
+    form = ThreadForm()
+    if form.validate_on_submit():
+        try:
+            thread = services.create_thread(
+                theme, actor=current_user, title=form.title.data, body=form.body.data,
+                idempotency_key=form.idempotency_key.data,
+            )
+        except InvalidInput as error:
+            attach_error(form, error)
+        else:
+            flash(_("Your thread has been posted."), "success")
+            return redirect(url_for("board.show_thread", thread_id=thread.id))
+    status = 200 if request.method == "GET" else 400
+    return render_template("board/new_thread.html", theme=theme, form=form), status
+
+
+def _render_thread(thread, reply_form, page_number=None, status=200):
+    page = queries.thread_posts(thread, page_number, current_app.config["POSTS_PER_PAGE"])
+    return render_template("board/thread.html", thread=thread, page=page, form=reply_form), status
+
+
+@bp.get("/threads/<int:thread_id>")
+def show_thread(thread_id: int):
+    thread = _found(queries.thread_by_id(thread_id))
+    return _render_thread(thread, ReplyForm(formdata=None), _page_arg())
+
+
+@bp.post("/threads/<int:thread_id>/reply")
+@login_required
+def reply(thread_id: int):
+    thread = _found(queries.thread_by_id(thread_id))
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            post = services.create_reply(
+                thread, actor=current_user, body=form.body.data, idempotency_key=form.idempotency_key.data
+            )
+        except InvalidInput as error:
+            attach_error(form, error)
+        else:
+            flash(_("Your reply has been posted."), "success")
+            return redirect(post_url(post))
+    # Show the last page, where the reply form is, with what the user wrote.
+    return _render_thread(thread, form, page_number=10**9, status=400)
+
+
+@bp.get("/posts/<int:post_id>")
+def permalink(post_id: int):
+    return redirect(post_url(_found(queries.post_by_id(post_id))))
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post = _found(queries.post_by_id(post_id))
+    if not can_edit_post(current_user, post):
+        raise PermissionDenied(_("You can only edit your own posts."))
+    is_opening = post.position == 1
+    form = EditPostForm()
+    if request.method == "GET":
+        form.body.data = post.body_source
+        form.title.data = post.thread.title if is_opening else None
+    if form.validate_on_submit():
+        try:
+            services.edit_post(
+                post, actor=current_user, body=form.body.data, title=form.title.data if is_opening else None
+            )
+        except InvalidInput as error:
+            attach_error(form, error)
+        else:
+            flash(_("Your changes have been saved."), "success")
+            return redirect(post_url(post))
+    status = 200 if request.method == "GET" else 400
+    return render_template("board/edit_post.html", post=post, form=form, is_opening=is_opening), status
+
+
+@bp.get("/posts/<int:post_id>/history")
+@login_required
+def post_history(post_id: int):
+    post = _found(queries.post_with_revisions(post_id))
+    if not can_view_history(current_user, post):
+        raise PermissionDenied(_("Only the author and the secretariat can see the edit history."))
+    return render_template("board/history.html", post=post)

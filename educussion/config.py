@@ -1,0 +1,72 @@
+"""Configuration read from the environment, with safe defaults for local use."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # refused in production (see check_production)
+ROLES = ("mayor", "municipal_staff", "company", "academic", "secretariat")
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    return int(value) if value not in (None, "") else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs hosting platforms hand out and use the psycopg 3 driver for PostgreSQL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if env is None else env
+    production = env.get("EDUCUSSION_ENV", "development") == "production"
+    database_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "educussion.db")
+    starter_roles = env.get("EDUCUSSION_THREAD_STARTER_ROLES", "mayor,municipal_staff,secretariat")
+    return {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLITE_BUSY_TIMEOUT": _int(env.get("EDUCUSSION_SQLITE_BUSY_TIMEOUT"), 30),
+        "THREAD_STARTER_ROLES": tuple(r.strip() for r in starter_roles.split(",") if r.strip()),
+        "THREADS_PER_PAGE": _int(env.get("EDUCUSSION_THREADS_PER_PAGE"), 20),
+        "POSTS_PER_PAGE": _int(env.get("EDUCUSSION_POSTS_PER_PAGE"), 30),
+        "CONTENT_SECURITY_POLICY": _bool(env.get("EDUCUSSION_CSP"), True),
+        "BABEL_DEFAULT_LOCALE": "ja",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
+        "LANGUAGES": ("ja", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("EDUCUSSION_SECURE_COOKIES"), production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("EDUCUSSION_SECURE_COOKIES"), production),
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env.get("EDUCUSSION_REMEMBER_DAYS"), 30),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no expiry mid-writing
+        # argon2id cost; tests lower it to keep the suite fast.
+        "PASSWORD_TIME_COST": 3,
+        "PASSWORD_MEMORY_COST": 65536,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Production refuses to start with the development secret."""
+    if config["ENV_NAME"] != "production":
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "EDUCUSSION_ENV=production needs SECRET_KEY set to a random value of at least 32 characters "
+            '(python -c "import secrets; print(secrets.token_hex(32))").'
+        )

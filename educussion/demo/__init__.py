@@ -1,0 +1,1 @@
+"""Demo content for trying the board out (`flask demo load`)."""

@@ -1,0 +1,87 @@
+"""Loads the fictitious demo content through the real services, then dates it back."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import force_locale
+from sqlalchemy import func, select, update
+
+from ..accounts import services as account_services
+from ..board import services as board_services
+from ..database import write_transaction
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Post, PostRevision, Role, Theme, Thread, User, utcnow
+from . import content
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    accounts: int
+    threads: int
+    posts: int
+    password: str
+
+
+def load_demo() -> DemoSummary:
+    if db.session.execute(select(func.count(User.id))).scalar_one():
+        raise DomainError("The database already has accounts; demo content is only loaded into an empty board.")
+    with force_locale("ja"):
+        users = _create_accounts()
+        threads = _create_threads(users)
+    posts = db.session.execute(select(func.count(Post.id))).scalar_one()
+    return DemoSummary(len(users), threads, posts, content.DEMO_PASSWORD)
+
+
+def _create_accounts() -> dict[str, User]:
+    users: dict[str, User] = {}
+    for account in content.ACCOUNTS:
+        user = account_services.register_user(
+            account_services.Registration(
+                email=account["email"], password=content.DEMO_PASSWORD, display_name=account["name"], locale="ja"
+            )
+        )
+        account_services.set_role(
+            user, actor=None, role=Role(account["role"]), organisation=account["org"], title=account["title"]
+        )
+        with write_transaction():
+            user.is_demo = True
+        users[account["key"]] = user
+    return users
+
+
+def _create_threads(users: dict[str, User]) -> int:
+    themes = {theme.slug: theme for theme in db.session.execute(select(Theme)).scalars()}
+    now = utcnow()
+    for spec in content.THREADS:
+        theme = themes.get(spec["theme"])
+        if theme is None:
+            raise DomainError(f"Unknown theme in demo content: {spec['theme']}")
+        thread = board_services.create_thread(
+            theme, actor=users[spec["author"]], title=spec["title"], body=spec["body"]
+        )
+        when = now - timedelta(days=spec["days_ago"])
+        _date_back(thread.posts[0], when)
+        thread_id = thread.id
+        for author_key, hours_later, body in spec["replies"]:
+            thread = db.session.get(Thread, thread_id)
+            post = board_services.create_reply(thread, actor=users[author_key], body=body)
+            when = min(when + timedelta(hours=hours_later), now)
+            _date_back(post, when)
+        with write_transaction():
+            thread = db.session.get(Thread, thread_id)
+            thread.created_at = thread.posts[0].created_at
+            thread.last_posted_at = when
+            thread.is_pinned = bool(spec.get("pinned"))
+    with write_transaction():
+        for theme in themes.values():
+            latest = select(func.max(Thread.last_posted_at)).where(Thread.theme_id == theme.id).scalar_subquery()
+            db.session.execute(update(Theme).where(Theme.id == theme.id).values(last_posted_at=latest))
+    return len(content.THREADS)
+
+
+def _date_back(post: Post, when) -> None:
+    with write_transaction():
+        db.session.execute(update(Post).where(Post.id == post.id).values(created_at=when))
+        db.session.execute(update(PostRevision).where(PostRevision.post_id == post.id).values(created_at=when))

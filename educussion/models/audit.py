@@ -1,0 +1,36 @@
+"""The append-only audit log."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, str_enum, utcnow
+
+
+class AuditAction(str, enum.Enum):
+    USER_REGISTERED = "user.registered"
+    USER_ROLE_SET = "user.role_set"
+    USER_PROFILE_UPDATED = "user.profile_updated"
+    USER_PASSWORD_CHANGED = "user.password_changed"
+    THREAD_CREATED = "thread.created"
+    POST_CREATED = "post.created"
+    POST_EDITED = "post.edited"
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(300), default="")  # snapshot: survives the account
+    action: Mapped[AuditAction] = mapped_column(str_enum(AuditAction, length=64), index=True)
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None]
+    target_label: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text)

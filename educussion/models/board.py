@@ -1,0 +1,125 @@
+"""The board: themes, threads, posts and their revisions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import get_locale
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from ..extensions import db
+from .accounts import Role, User, format_affiliation
+from .types import UTCDateTime, str_enum, utcnow
+
+
+class Theme(db.Model):
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name_ja: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_ja: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    # Kept by SQL expressions in the services (never read-modify-write in Python).
+    thread_count: Mapped[int] = mapped_column(default=0)
+    post_count: Mapped[int] = mapped_column(default=0)
+    last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    threads: Mapped[list[Thread]] = relationship(back_populates="theme")
+
+    def _localised(self, ja: str, en: str) -> str:
+        locale = get_locale()
+        return en if locale is not None and locale.language == "en" and en else ja
+
+    @property
+    def name(self) -> str:
+        return self._localised(self.name_ja, self.name_en)
+
+    @property
+    def description(self) -> str:
+        return self._localised(self.description_ja, self.description_en)
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_theme_listing", "theme_id", "is_pinned", "last_posted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    post_count: Mapped[int] = mapped_column(default=0)  # the opening post included
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    is_locked: Mapped[bool] = mapped_column(default=False)
+
+    theme: Mapped[Theme] = relationship(back_populates="threads")
+    author: Mapped[User] = relationship()
+    posts: Mapped[list[Post]] = relationship(back_populates="thread", order_by="Post.position")
+    opening_post: Mapped[Post | None] = relationship(
+        primaryjoin=lambda: and_(foreign(Post.thread_id) == Thread.id, Post.position == 1),
+        viewonly=True,
+        uselist=False,
+    )
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("thread_id", "position"),
+        # A resubmitted form (double click, reload) carries the same key and creates nothing new.
+        UniqueConstraint("author_id", "idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
+    position: Mapped[int]  # 1 = the opening post
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Who said it, as they were when they said it (titles change after elections).
+    author_role: Mapped[Role] = mapped_column(str_enum(Role))
+    author_organisation: Mapped[str] = mapped_column(String(200), default="")
+    author_title: Mapped[str] = mapped_column(String(100), default="")
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    thread: Mapped[Thread] = relationship(back_populates="posts")
+    author: Mapped[User] = relationship()
+    revisions: Mapped[list[PostRevision]] = relationship(
+        back_populates="post", order_by="PostRevision.number"
+    )
+
+    @property
+    def author_affiliation(self) -> str:
+        return format_affiliation(self.author_organisation, self.author_title)
+
+    @property
+    def anchor(self) -> str:
+        return f"post-{self.id}"
+
+
+class PostRevision(db.Model):
+    """One version of a post: number 1 is the original, each edit adds the next."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (UniqueConstraint("post_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    number: Mapped[int]
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str | None] = mapped_column(String(200))  # the thread title, for opening posts
+    body_source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    editor: Mapped[User | None] = relationship()

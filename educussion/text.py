@@ -1,0 +1,73 @@
+"""Markdown to sanitized HTML: the only place that calls bleach.
+
+`render(source)` is what services store as `body_html`; templates mark nothing else as safe.
+"""
+from __future__ import annotations
+
+import html
+import re
+from functools import partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+
+# CommonMark with GFM tables and autolinks; raw HTML is shown as text, never passed through.
+_markdown = (
+    MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    .enable(["table", "strikethrough", "linkify"])
+    .disable("image")  # no third-party images (tracking); the alt text is written out instead
+)
+
+
+def _shift_heading(renderer, tokens, idx, options, env):
+    # A post sits under the page's h1 and the thread's h2: its headings start at h3.
+    token = tokens[idx]
+    token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+_markdown.add_render_rule("heading_open", _shift_heading)
+_markdown.add_render_rule("heading_close", _shift_heading)
+
+
+def _set_rel(attrs, new=False):
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)],
+)
+
+
+def render(source: str) -> str:
+    """Markdown source → HTML that is safe to show as it is."""
+    return _cleaner.clean(_markdown.render(source or "")).strip()
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(body_html: str) -> str:
+    """Readable text of stored HTML, for excerpts, e-mails and search."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", body_html or ""))).strip()
+
+
+def excerpt(body_html: str, length: int = 120) -> str:
+    text = plain_text(body_html)
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -1,0 +1,150 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL from EDUCUSSION_TEST_DATABASE_URL), an app
+per test on clean tables, a client, `login_as` and a SQL statement counter."""
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+
+from educussion import create_app
+from educussion.config import normalise_database_url
+from educussion.extensions import db
+
+TEST_SECRET = "test-secret-key-" + "x" * 32
+KEPT_TABLES = {"themes", "alembic_version"}
+
+
+def _base_config(database_url: str, instance_path: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_TIME_COST": 1,
+        "PASSWORD_MEMORY_COST": 1024,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """An empty database, upgraded to the head migration once for the whole run."""
+    url = os.environ.get("EDUCUSSION_TEST_DATABASE_URL")
+    if url:
+        url = normalise_database_url(url)
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    app = create_app(_base_config(url, ""))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _clean(connection) -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            connection.execute(table.delete())
+    connection.execute(text("UPDATE themes SET thread_count = 0, post_count = 0, last_posted_at = NULL"))
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app on the test database with extra settings; tables start empty but for the themes."""
+    made = []
+
+    def _make(**overrides):
+        config = _base_config(database_url, str(tmp_path))
+        config.update(overrides)
+        app = create_app(config)
+        made.append(app)
+        return app
+
+    yield _make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        with db.engine.begin() as connection:
+            _clean(connection)
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as `user` (the session carries the user's token, as after a real log-in)."""
+
+    def _login(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return _login
+
+
+class StatementLog:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def selects(self) -> list[str]:
+        return [s for s in self.statements if s.lstrip().upper().startswith("SELECT")]
+
+    @property
+    def writes(self) -> list[str]:
+        pattern = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|TRUNCATE)", re.I)
+        return [s for s in self.statements if pattern.match(s)]
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as log:` records every SQL statement run inside the block."""
+
+    @contextmanager
+    def _count():
+        log = StatementLog()
+
+        def _record(conn, cursor, statement, parameters, context, executemany):
+            log.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", _record)
+        try:
+            yield log
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _record)
+
+    return _count

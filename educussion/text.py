@@ -39,6 +39,16 @@ _markdown.add_render_rule("heading_open", _shift_heading)
 _markdown.add_render_rule("heading_close", _shift_heading)
 
 
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return False
+    if name == "href":
+        # Absolute links with an allowed scheme, or links within this site; nothing ambiguous.
+        lowered = value.strip().lower()
+        return lowered.startswith(("http://", "https://", "mailto:", "/", "#")) and not lowered.startswith("//")
+    return True
+
+
 def _set_rel(attrs, new=False):
     attrs[(None, "rel")] = LINK_REL
     return attrs
@@ -46,7 +56,7 @@ def _set_rel(attrs, new=False):
 
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
+    attributes=_allowed_attribute,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
@@ -59,13 +69,18 @@ def render(source: str) -> str:
     return _cleaner.clean(_markdown.render(source or "")).strip()
 
 
+_BLOCK_TAG = re.compile(r"</?(?:p|br|hr|h[1-6]|li|ul|ol|pre|blockquote|table|thead|tbody|tr|td|th)\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
 def plain_text(body_html: str) -> str:
-    """Readable text of stored HTML, for excerpts, e-mails and search."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", body_html or ""))).strip()
+    """Readable text of stored HTML, for excerpts, e-mails and search.
+
+    Block boundaries become spaces; inline tags vanish without one (Japanese has no spaces between words).
+    """
+    text = _TAG.sub("", _BLOCK_TAG.sub(" ", body_html or ""))
+    return _SPACE.sub(" ", html.unescape(text)).strip()
 
 
 def excerpt(body_html: str, length: int = 120) -> str:

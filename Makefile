@@ -39,7 +39,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o educussion/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs=".* __pycache__" --no-location --sort-output -o educussion/translations/messages.pot .
 	$(BIN)/pybabel update -i educussion/translations/messages.pot -d educussion/translations --no-fuzzy-matching --ignore-obsolete
 
 bench: install

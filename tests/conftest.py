@@ -7,6 +7,8 @@ import re
 from contextlib import contextmanager
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
 
@@ -61,6 +63,25 @@ def _clean(connection) -> None:
     connection.execute(text("UPDATE themes SET thread_count = 0, post_count = 0, last_posted_at = NULL"))
 
 
+class FreshRequestClient(FlaskClient):
+    """Test code keeps the app context pushed (factories need it) and requests reuse it; so each request
+    starts with an empty `g`, as in production where every request has its own context (else the logged-in
+    user and the chosen language cached by Flask-Login and Flask-Babel would leak between requests)."""
+
+    def open(self, *args, **kwargs):
+        _forget_request_state()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _forget_request_state()
+
+
+def _forget_request_state():
+    if has_app_context():
+        for name in list(vars(g)):
+            delattr(g, name)
+
+
 @pytest.fixture
 def make_app(database_url, tmp_path):
     """Build an app on the test database with extra settings; tables start empty but for the themes."""
@@ -70,6 +91,7 @@ def make_app(database_url, tmp_path):
         config = _base_config(database_url, str(tmp_path))
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = FreshRequestClient
         made.append(app)
         return app
 

@@ -81,7 +81,7 @@ def test_thread_pages_hold_thirty_posts(client):
     thread = make_thread(replies=34)
     first = html(client.get(f"/threads/{thread.id}"))
     second = html(client.get(f"/threads/{thread.id}?page=2"))
-    assert first.count('class="post') == 30 and second.count('class="post') == 5
+    assert first.count('<article class="post') == 30 and second.count('<article class="post') == 5
     assert "返信 34 です" in second and "返信 34 です" not in first
 
 

@@ -48,7 +48,9 @@ def show_theme(slug: str):
 def new_thread(slug: str):
     theme = _found(queries.theme_by_slug(slug))
     if not can_start_thread(current_user, theme):
-        raise PermissionDenied(_("Your account cannot start threads yet."))
+        if not current_user.is_verified:
+            raise PermissionDenied(_("Your account has not been verified yet. You can post once the secretariat has verified it."))
+        raise PermissionDenied(_("Threads are started by mayors, municipal staff and the secretariat; you can reply in any thread."))
     form = ThreadForm()
     if form.validate_on_submit():
         try:

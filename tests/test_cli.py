@@ -1,0 +1,47 @@
+"""`flask accounts …` and `flask demo load`."""
+from sqlalchemy import func, select
+
+from educussion.extensions import db
+from educussion.models import Post, Role, Theme, Thread, User
+
+from .factories import make_user
+
+
+def test_set_role_command(runner):
+    make_user(None, email="staff@example.jp")
+    result = runner.invoke(args=["accounts", "set-role", "staff@example.jp", "municipal_staff",
+                                 "--org", "多久市教育委員会", "--title", "学校教育課 主査"])
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(select(User).filter_by(email="staff@example.jp")).scalar_one()
+    assert user.role == Role.MUNICIPAL_STAFF and user.is_verified
+    assert "多久市教育委員会 学校教育課 主査" in result.output
+
+
+def test_set_role_for_unknown_address_fails_clearly(runner):
+    result = runner.invoke(args=["accounts", "set-role", "nobody@example.jp", "mayor", "--org", "多久市"])
+    assert result.exit_code != 0 and "nobody@example.jp" in result.output
+
+
+def test_create_secretariat_command(runner):
+    result = runner.invoke(args=["accounts", "create-secretariat", "--email", "sec@example.jp", "--name",
+                                 "事務局 花子", "--title", "事務局長"], input="a long password\na long password\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(select(User).filter_by(email="sec@example.jp")).scalar_one()
+    assert user.role == Role.SECRETARIAT and user.is_verified
+
+
+def test_demo_load_fills_an_empty_board_once(runner):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    users = db.session.execute(select(User)).scalars().all()
+    assert len(users) >= 12 and all(u.is_demo and u.is_verified for u in users)
+    assert {u.role for u in users} == set(Role)
+    threads = db.session.execute(select(func.count(Thread.id))).scalar_one()
+    assert threads >= 20
+    for theme in db.session.execute(select(Theme)).scalars():
+        posts = db.session.execute(
+            select(func.count(Post.id)).join(Thread).where(Thread.theme_id == theme.id)).scalar_one()
+        assert theme.thread_count >= 5 and theme.post_count == posts
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code != 0
+    assert db.session.execute(select(func.count(Thread.id))).scalar_one() == threads

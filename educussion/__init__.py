@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import gettext
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .database import configure_engine
@@ -37,6 +38,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(overrides or {})
     config_module.check_production(app.config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx & co.: take the client's scheme, host and address from the proxy's headers.
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])

@@ -52,6 +52,7 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("EDUCUSSION_SECURE_COOKIES"), production),
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env.get("EDUCUSSION_REMEMBER_DAYS"), 30),
+        "TRUSTED_PROXIES": _int(env.get("EDUCUSSION_TRUSTED_PROXIES"), 0),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no expiry mid-writing
         # argon2id cost; tests lower it to keep the suite fast.
         "PASSWORD_TIME_COST": 3,

@@ -13,10 +13,25 @@ from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset({
-    "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
+    "div", "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
 })
-ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "ol": ["start"],
+    "div": ["class", "role", "tabindex", "aria-label"],
+    "th": ["class"],
+    "td": ["class"],
+}
+# Attributes that only our renderer writes, with the only values they may have.
+FIXED_VALUES = {
+    ("div", "class"): {"table-scroll"},
+    ("div", "role"): {"region"},
+    ("div", "tabindex"): {"0"},
+    ("div", "aria-label"): {"表"},
+    ("th", "class"): {"align-left", "align-center", "align-right"},
+    ("td", "class"): {"align-left", "align-center", "align-right"},
+}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
@@ -35,13 +50,39 @@ def _shift_heading(renderer, tokens, idx, options, env):
     return renderer.renderToken(tokens, idx, options, env)
 
 
+def _table_open(renderer, tokens, idx, options, env):
+    # Wide tables scroll inside a keyboard-focusable, named region (WCAG 2.1.1), not the whole page.
+    return '<div class="table-scroll" role="region" tabindex="0" aria-label="表">' + renderer.renderToken(
+        tokens, idx, options, env
+    )
+
+
+def _table_close(renderer, tokens, idx, options, env):
+    return renderer.renderToken(tokens, idx, options, env) + "</div>"
+
+
+def _cell_open(renderer, tokens, idx, options, env):
+    # Column alignment as a class: inline styles are neither allowed nor permitted by the CSP.
+    token = tokens[idx]
+    style = token.attrs.pop("style", None)
+    if style:
+        token.attrs["class"] = "align-" + str(style).split(":", 1)[1].strip()
+    return renderer.renderToken(tokens, idx, options, env)
+
+
 _markdown.add_render_rule("heading_open", _shift_heading)
 _markdown.add_render_rule("heading_close", _shift_heading)
+_markdown.add_render_rule("table_open", _table_open)
+_markdown.add_render_rule("table_close", _table_close)
+_markdown.add_render_rule("th_open", _cell_open)
+_markdown.add_render_rule("td_open", _cell_open)
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
         return False
+    if (tag, name) in FIXED_VALUES:
+        return value in FIXED_VALUES[(tag, name)]
     if name == "href":
         # Absolute links with an allowed scheme, or links within this site; nothing ambiguous.
         lowered = value.strip().lower()

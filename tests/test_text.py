@@ -98,3 +98,14 @@ def test_plain_text_and_excerpt():
     html = text.render("**端末**の更新について &amp; 費用")
     assert text.plain_text(html) == "端末の更新について & 費用"
     assert text.excerpt(text.render("あ" * 200), 10) == "あ" * 9 + "…"
+
+
+def test_tables_scroll_in_a_focusable_region_and_keep_column_alignment():
+    out = text.render("| 項目 | 費用 |\n|:--|--:|\n| 端末 | 1,200 |")
+    assert out.startswith('<div class="table-scroll" role="region" tabindex="0" aria-label="表"><table>')
+    assert '<td class="align-right">1,200</td>' in out and out.endswith("</table>\n</div>")
+
+
+def test_renderer_only_attributes_cannot_be_written_by_users():
+    out = text.render('<div class="table-scroll" tabindex="5" onclick="x">a</div>')
+    assert "<div" not in out

@@ -1,7 +1,7 @@
 """What members do on the board, in a real browser: log in, open a thread, reply; forms that keep what
 was typed; the keyboard; no JavaScript; English; double clicks; phones.
 
-Screenshots of the main pages go to /tmp/educussion-shots for people to look at."""
+With EDUCUSSION_SCREENSHOTS=DIR, screenshots of the main pages are saved there for people to look at."""
 from __future__ import annotations
 
 import contextlib

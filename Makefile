@@ -38,6 +38,9 @@ run: demo
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+lint: install
+	$(BIN)/flake8 educussion tests bench wsgi.py
+
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs=".* __pycache__" --no-location --sort-output -o educussion/translations/messages.pot .
 	$(BIN)/pybabel update -i educussion/translations/messages.pot -d educussion/translations --no-fuzzy-matching --ignore-obsolete

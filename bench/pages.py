@@ -71,8 +71,8 @@ def main() -> None:
         for label, url in [
             ("home /", "/"),
             (f"theme /themes/{slug}", f"/themes/{slug}"),
-            (f"thread page 1 (30 posts)", f"/threads/{thread_id}"),
-            (f"thread last page", f"/threads/{thread_id}?page=11"),
+            ("thread page 1 (30 posts)", f"/threads/{thread_id}"),
+            ("thread last page", f"/threads/{thread_id}?page=11"),
         ]:
             rate, median, count = measure(app, url)
             print(f"{label:<34}{rate:>9.0f}{median:>11.2f}{count:>10}")

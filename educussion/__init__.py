@@ -22,7 +22,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
         instance_relative_config=True,
-        instance_path=os.environ.get("EDUCUSSION_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        instance_path=(overrides or {}).get("INSTANCE_PATH")
+        or os.environ.get("EDUCUSSION_INSTANCE_PATH")
+        or os.path.join(ROOT, "instance"),
     )
     load_config(app, overrides)
     register_extensions(app)
@@ -74,9 +76,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .board.views import bp as board_bp
+    from .orgs.views import bp as orgs_bp
+    from .verification.views import bp as verification_bp
 
     app.register_blueprint(board_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(verification_bp)
+    app.register_blueprint(orgs_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

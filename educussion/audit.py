@@ -24,13 +24,15 @@ def record(
     summary: str = "",
     reason: str | None = None,
 ) -> AuditEntry:
-    """Add an audit entry to the session; it is committed with the change it describes."""
+    """Add an audit entry to the session; it is committed with the change it describes.
+
+    `target` is a model instance, or a plain string naming what changed as a whole ("municipalities")."""
     db.session.flush()  # targets created in this transaction need their ids
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
         actor_label=_label(actor) if actor is not None else "system",
         action=action,
-        target_type=type(target).__name__.lower(),
+        target_type=target if isinstance(target, str) else type(target).__name__.lower(),
         target_id=getattr(target, "id", None),
         target_label=_label(target)[:300],
         summary=summary,

@@ -6,11 +6,14 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from .accounts import services as account_services
+from .verification import services as verification_services
 from .errors import DomainError
 from .models import Role
 
 accounts_cli = AppGroup("accounts", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo content.")
+mail_cli = AppGroup("mail", help="The outgoing mail queue.")
+orgs_cli = AppGroup("orgs", help="Organisations and the official municipality list.")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -30,7 +33,7 @@ def set_role_command(email: str, role: str, organisation: str, title: str) -> No
     if user is None:
         raise click.ClickException(f"No account with the e-mail address {email}.")
     try:
-        account_services.set_role(user, actor=None, role=Role(role), organisation=organisation, title=title)
+        verification_services.set_role(user, actor=None, role=Role(role), organisation=organisation, title=title)
     except DomainError as error:
         _fail(error)
     click.echo(f"{user.email}: {role}, {user.affiliation} (verified)")
@@ -65,6 +68,46 @@ def demo_load_command() -> None:
     )
 
 
+@mail_cli.command("send")
+def mail_send_command() -> None:
+    """Send the mails waiting in the outbox (run it from cron; failures are retried next time)."""
+    from . import mail
+
+    sent, failed = mail.send_pending()
+    click.echo(f"{sent} sent, {failed} failed (kept in the queue).")
+    if failed:
+        raise SystemExit(1)
+
+
+@orgs_cli.command("load-municipalities")
+def load_municipalities_command() -> None:
+    """Load or update the 1,788 prefectures and municipalities from the packaged code list."""
+    from .orgs import services as org_services
+
+    result = org_services.load_municipalities()
+    click.echo(f"{result.added} added, {result.updated} updated, {result.adopted} existing organisations "
+               "tied to their code.")
+
+
+@accounts_cli.command("invite")
+@click.argument("email")
+@click.argument("role", type=ROLE_CHOICE)
+@click.option("--org", "organisation", required=True, help="Local government code (412040) or organisation name.")
+@click.option("--title", default="", help="Title or position (mayors: follows from the local government).")
+@click.option("--name", "display_name", default="", help="The invited person's name, family name first.")
+def invite_command(email: str, role: str, organisation: str, title: str, display_name: str) -> None:
+    """Invite someone by e-mail with their role, organisation and title already set."""
+    try:
+        invitation, _token = verification_services.invite(actor=None, data=verification_services.InvitationData(
+            email=email, role=Role(role), organisation=organisation, title=title, display_name=display_name))
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Invited {invitation.email} as {invitation.organisation.name} {invitation.title} "
+               f"(valid until {invitation.expires_at:%Y-%m-%d}).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(orgs_cli)

@@ -57,7 +57,20 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # argon2id cost; tests lower it to keep the suite fast.
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 65536,
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,  # evidence files are at most 5 MB
+        "EMAIL_CONFIRM_MAX_AGE": 3 * 24 * 3600,
+        "PASSWORD_RESET_MAX_AGE": 2 * 3600,
+        "INVITATION_DAYS": _int(env.get("EDUCUSSION_INVITATION_DAYS"), 14),
+        "BASE_URL": env.get("EDUCUSSION_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_BACKEND": "smtp" if env.get("EDUCUSSION_SMTP_HOST") else "file",
+        "MAIL_FOLDER": env.get("EDUCUSSION_MAIL_FOLDER", ""),
+        "MAIL_FROM": env.get("EDUCUSSION_MAIL_FROM", "board@example.jp"),
+        "MAIL_FROM_NAME": env.get("EDUCUSSION_MAIL_FROM_NAME", "エデュカッションボード"),
+        "SMTP_HOST": env.get("EDUCUSSION_SMTP_HOST", ""),
+        "SMTP_PORT": _int(env.get("EDUCUSSION_SMTP_PORT"), 587),
+        "SMTP_USER": env.get("EDUCUSSION_SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("EDUCUSSION_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("EDUCUSSION_SMTP_STARTTLS"), True),
     }
 
 

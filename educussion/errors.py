@@ -26,6 +26,14 @@ class InvalidInput(DomainError):
         self.message = message
 
 
+class TooManyAttempts(InvalidInput):
+    """Log-in refused while an address is locked after failures; shown above the form, never per field."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(None, message)
+        self.retry_after = retry_after
+
+
 # Fields never echoed back on the CSRF page.
 _SECRET_FIELDS = ("password", "csrf_token")
 _FIELD_LABELS = {

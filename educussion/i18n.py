@@ -7,8 +7,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
-from .models import ROLE_LABELS, Role
-
+from .models import ORGANISATION_KIND_LABELS, ROLE_LABELS, OrganisationKind, Role
 
 
 def N_(message: str) -> str:
@@ -56,9 +55,14 @@ def role_label(role: Role | None) -> str:
     return str(ROLE_LABELS[role]) if role is not None else ""
 
 
+def organisation_kind_label(kind: OrganisationKind | None) -> str:
+    return str(ORGANISATION_KIND_LABELS[kind]) if kind is not None else ""
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["organisation_kind_label"] = organisation_kind_label
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "ja")

@@ -33,7 +33,13 @@ def is_secretariat(user: User | None) -> bool:
     return _is_member(user) and user.role == Role.SECRETARIAT
 
 
+def can_manage_members(user: User | None) -> bool:
+    """Review verification requests, see evidence, invite, end verifications: the secretariat."""
+    return is_secretariat(user)
+
+
 TEMPLATE_PREDICATES = {
+    "can_manage_members": can_manage_members,
     "can_start_thread": can_start_thread,
     "can_reply": can_reply,
     "can_edit_post": can_edit_post,

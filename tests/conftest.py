@@ -17,7 +17,7 @@ from educussion.config import normalise_database_url
 from educussion.extensions import db
 
 TEST_SECRET = "test-secret-key-" + "x" * 32
-KEPT_TABLES = {"themes", "alembic_version"}
+KEPT_TABLES = {"themes", "alembic_version", "organisations"}  # seeded by migrations
 
 
 def _base_config(database_url: str, instance_path: str) -> dict:
@@ -29,6 +29,7 @@ def _base_config(database_url: str, instance_path: str) -> dict:
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 1024,
         "SERVER_NAME": None,
+        "INSTANCE_PATH": instance_path or None,
     }
 
 
@@ -61,6 +62,8 @@ def _clean(connection) -> None:
         for table in tables:
             connection.execute(table.delete())
     connection.execute(text("UPDATE themes SET thread_count = 0, post_count = 0, last_posted_at = NULL"))
+    # Keep the official municipality list; remove organisations that tests created.
+    connection.execute(text("DELETE FROM organisations WHERE municipality_code IS NULL"))
 
 
 class FreshRequestClient(FlaskClient):
@@ -88,7 +91,7 @@ def make_app(database_url, tmp_path):
     made = []
 
     def _make(**overrides):
-        config = _base_config(database_url, str(tmp_path))
+        config = _base_config(database_url, str(tmp_path / "instance"))
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = FreshRequestClient
@@ -170,3 +173,57 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", _record)
 
     return _count
+
+
+@pytest.fixture(autouse=True)
+def _mail_stays_local(monkeypatch, tmp_path):
+    """Apps made by a test write their mails as files into its tmp folder (never into instance/mail,
+    never through a real SMTP server, whatever the developer's environment says)."""
+    monkeypatch.setenv("EDUCUSSION_MAIL_FOLDER", str(tmp_path / "mail"))
+    monkeypatch.delenv("EDUCUSSION_SMTP_HOST", raising=False)
+
+
+class MailBox:
+    """The .eml files the file backend wrote, parsed as a mail client would."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def paths(self) -> list:
+        return sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
+
+    def raw(self) -> list[bytes]:
+        return [path.read_bytes() for path in self.paths()]
+
+    def messages(self) -> list:
+        from email import message_from_bytes, policy
+
+        return [message_from_bytes(data, policy=policy.default) for data in self.raw()]
+
+    def all(self) -> list[dict]:
+        """Each mail as {"to", "subject", "body", "message"} (subject decoded, body as text)."""
+        return [
+            {"to": str(m["To"]), "subject": str(m["Subject"]), "body": m.get_body(("plain",)).get_content(),
+             "message": m}
+            for m in self.messages()
+        ]
+
+    def to(self, address: str) -> list[dict]:
+        return [mail for mail in self.all() if mail["to"] == address]
+
+    def last(self) -> dict:
+        mails = self.all()
+        assert mails, f"no mail in {self.folder}"
+        return mails[-1]
+
+    def __len__(self) -> int:
+        return len(self.paths())
+
+
+@pytest.fixture
+def mails(app, tmp_path):
+    """The mails the app sends in this test, read back from the .eml files in a tmp folder."""
+    folder = tmp_path / "mail"
+    app.config["MAIL_BACKEND"] = "file"
+    app.config["MAIL_FOLDER"] = str(folder)
+    return MailBox(folder)

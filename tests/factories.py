@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 
 from educussion.board import services as board_services
 from educussion.extensions import db
-from educussion.models import Organisation, Role, Theme, Thread, User, utcnow
+from educussion.models import Organisation, Role, Theme, Thread, User, Verification, utcnow
 from sqlalchemy import select
 
 PASSWORD = "correct horse battery"
@@ -24,15 +24,17 @@ DEFAULT_AFFILIATION = {
 
 
 def make_user(role: Role | str | None = Role.MAYOR, *, email=None, name=None, organisation=None, title=None,
-              verified=True, **extra) -> User:
-    """A user; `role=None` (or verified=False) makes an unverified account."""
+              verified=True, confirmed=True, **extra) -> User:
+    """A user; `role=None` (or verified=False) makes an unverified account; confirmed=False leaves the
+    e-mail address unconfirmed."""
     n = next(_counter)
     role = Role(role) if role is not None else None
     default_org, default_title = DEFAULT_AFFILIATION.get(role, ("", ""))
     org_name = organisation if organisation is not None else default_org
     org = None
     if org_name:
-        org = db.session.execute(select(Organisation).filter_by(name=org_name)).scalar()
+        named = select(Organisation).filter_by(name=org_name).order_by(Organisation.id)
+        org = db.session.execute(named).scalars().first()
         org = org or Organisation(name=org_name)
     user = User(
         email=email or f"user{n}@example.jp",
@@ -42,9 +44,13 @@ def make_user(role: Role | str | None = Role.MAYOR, *, email=None, name=None, or
         organisation=org,
         title=title if title is not None else default_title,
         verified_at=utcnow() if (verified and role is not None) else None,
+        email_confirmed_at=utcnow() if confirmed else None,
         **extra,
     )
     db.session.add(user)
+    if user.verified_at is not None and org is not None:
+        db.session.add(Verification(user=user, organisation=org, role=role, title=user.title,
+                                    started_at=user.verified_at))
     db.session.commit()
     return user
 

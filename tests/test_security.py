@@ -46,8 +46,8 @@ def test_csrf_failure_explains_and_keeps_the_input(make_app):
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
         body = "長い時間をかけて書いた本文です。"
-        response = client.post("/themes/infrastructure/new", data={"title": "題名", "body": body,
-                                                                    "idempotency_key": "k"})
+        response = client.post(
+            "/themes/infrastructure/new", data={"title": "題名", "body": body, "idempotency_key": "k"})
         page = response.get_data(as_text=True)
         assert response.status_code == 400
         assert "もう一度送信" in page

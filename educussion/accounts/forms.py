@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -42,7 +43,8 @@ class RegisterForm(FlaskForm):
 
 
 def locale_choices():
-    return [("", _l("Automatic (browser setting)")), ("ja", "日本語"), ("en", "English")]
+    return [SelectChoice("", _l("Automatic (browser setting)")), SelectChoice("ja", "日本語"),
+            SelectChoice("en", "English")]
 
 
 class ProfileForm(FlaskForm):
@@ -65,5 +67,27 @@ class PasswordForm(FlaskForm):
     new_password_confirm = PasswordField(
         _l("New password (again)"),
         [DataRequired(REQUIRED), EqualTo("new_password", _l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ResendConfirmationForm(FlaskForm):
+    """A button only: asks for a new confirmation link (the form carries the CSRF token)."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "email"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        [DataRequired(REQUIRED), Length(min=MIN_PASSWORD_LENGTH)],
+        description=_l("At least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_confirm = PasswordField(
+        _l("New password (again)"),
+        [DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )

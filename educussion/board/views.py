@@ -49,8 +49,10 @@ def new_thread(slug: str):
     theme = _found(queries.theme_by_slug(slug))
     if not can_start_thread(current_user, theme):
         if not current_user.is_verified:
-            raise PermissionDenied(_("Your account has not been verified yet. You can post once the secretariat has verified it."))
-        raise PermissionDenied(_("Threads are started by mayors, municipal staff and the secretariat; you can reply in any thread."))
+            raise PermissionDenied(
+                _("Your account has not been verified yet. You can post once the secretariat has verified it."))
+        raise PermissionDenied(
+            _("Threads are started by mayors, municipal staff and the secretariat; you can reply in any thread."))
     form = ThreadForm()
     if form.validate_on_submit():
         try:

@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from ..accounts import services as account_services
+from ..verification import services as verification_services
 from ..board import services as board_services
 from ..database import write_transaction
 from ..errors import DomainError
@@ -39,11 +40,13 @@ def _create_accounts() -> dict[str, User]:
     for account in content.ACCOUNTS:
         user = account_services.register_user(
             account_services.Registration(
-                email=account["email"], password=content.DEMO_PASSWORD, display_name=account["name"], locale="ja"
+                email=account["email"], password=content.DEMO_PASSWORD, display_name=account["name"], locale="ja",
+                email_confirmed=True,
             )
         )
-        account_services.set_role(
-            user, actor=None, role=Role(account["role"]), organisation=account["org"], title=account["title"]
+        verification_services.set_role(
+            user, actor=None, role=Role(account["role"]), organisation=account["org"], title=account["title"],
+            allow_unlisted=True,
         )
         with write_transaction():
             user.is_demo = True

@@ -1,11 +1,32 @@
 """All models, importable from one place."""
-from .accounts import ROLE_LABELS, Organisation, Role, User, format_affiliation, new_session_token
+from .accounts import (
+    ORGANISATION_KIND_LABELS,
+    ROLE_LABELS,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    Verification,
+    format_affiliation,
+    new_session_token,
+)
 from .audit import AuditAction, AuditEntry
 from .board import Post, PostRevision, Theme, Thread
+from .mail import OutgoingMail
+from .security import LoginThrottle
 from .types import utcnow
+from .verification import Invitation, RequestStatus, VerificationRequest
 
 __all__ = [
+    "ORGANISATION_KIND_LABELS",
     "ROLE_LABELS",
+    "Invitation",
+    "LoginThrottle",
+    "OrganisationKind",
+    "OutgoingMail",
+    "RequestStatus",
+    "Verification",
+    "VerificationRequest",
     "AuditAction",
     "AuditEntry",
     "Organisation",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -45,6 +45,8 @@ def format_affiliation(organisation: str | None, title: str | None) -> str:
         return organisation + title[1:]
     if title == "知事":
         return organisation + title
+    if title.startswith("教育委員会") and organisation.endswith(("市", "町", "村", "区", "都", "道", "府", "県")):
+        return organisation + title  # 多久市 + 教育委員会 学校教育課 主査 → 多久市教育委員会 学校教育課 主査
     return f"{organisation} {title}"
 
 
@@ -52,14 +54,51 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class OrganisationKind(str, enum.Enum):
+    LOCAL_GOVERNMENT = "local_government"  # 地方公共団体: a prefecture or a municipality
+    COMPANY = "company"
+    UNIVERSITY = "university"  # 大学・研究機関
+    OTHER = "other"  # その他団体
+    SECRETARIAT = "secretariat"
+
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.LOCAL_GOVERNMENT: _l("Local government"),
+    OrganisationKind.COMPANY: _l("Company"),
+    OrganisationKind.UNIVERSITY: _l("University or research institute"),
+    OrganisationKind.OTHER: _l("Other organisation"),
+    OrganisationKind.SECRETARIAT: _l("Secretariat"),
+}
+
+
 class Organisation(db.Model):
+    """An organisation members speak for. Municipalities come from the official code list."""
+
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind), default=OrganisationKind.OTHER)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    # 全国地方公共団体コード (6 digits with check digit) and what the list says of it.
+    municipality_code: Mapped[str | None] = mapped_column(String(6), unique=True)
+    prefecture: Mapped[str] = mapped_column(String(8), default="", index=True)
+    municipality_kind: Mapped[str | None] = mapped_column(String(16))  # prefecture/city/town/village/special_ward
+    corporate_number: Mapped[str | None] = mapped_column(String(13), unique=True)  # 法人番号
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @property
+    def is_municipality(self) -> bool:
+        return self.municipality_code is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name, with the prefecture where it tells namesakes apart (府中市（東京都）)."""
+        if self.is_municipality and self.municipality_kind != "prefecture":
+            return f"{self.name}（{self.prefecture}）"
+        return self.name
 
 
 class User(UserMixin, db.Model):
@@ -73,6 +112,7 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     title: Mapped[str] = mapped_column(String(100), default="")
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(8))
     is_demo: Mapped[bool] = mapped_column(default=False)
     # Flask-Login's id: rotating it (password change) ends every session and "remember me" cookie.
@@ -98,3 +138,30 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class Verification(db.Model):
+    """One period in which a user spoke for an organisation in a role (the office, not just the person).
+
+    The user's current role, organisation and title are also kept on the user row for fast display;
+    this table keeps the history: former mayors stay listed as 「前 多久市長」 on the organisation page."""
+
+    __tablename__ = "verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    title: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def affiliation(self) -> str:
+        return format_affiliation(self.organisation.name, self.title)

@@ -1,0 +1,114 @@
+"""Outgoing mail: queued in the caller's transaction, sent after the commit, never lost.
+
+A mail that cannot be sent stays in the outbox with its error, and `flask mail send` tries again.
+Backends: "file" writes .eml files to instance/mail/ (development and tests: open them to click the
+links); "smtp" sends through EDUCUSSION_SMTP_HOST.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from .database import write_transaction
+from .extensions import db
+from .models import OutgoingMail, utcnow
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 10
+
+
+def queue(recipient: str, subject: str, body: str) -> OutgoingMail:
+    """Add a mail to the outbox; it is committed with the change that causes it."""
+    mail = OutgoingMail(recipient=recipient, subject=subject, body_text=body)
+    db.session.add(mail)
+    db.session.info.setdefault(_QUEUED, []).append(mail)
+    return mail
+
+
+_QUEUED = "educussion.mail.queued"
+
+
+def send_queued() -> tuple[int, int]:
+    """After the commit: send the mails this session queued (older failures are left to `flask mail send`,
+    so one slow server never holds a request up for the whole outbox)."""
+    queued = db.session.info.pop(_QUEUED, [])
+    ids = [m.id for m in queued if m.id is not None]
+    return send_pending(ids=ids) if ids else (0, 0)
+
+
+def _message(mail: OutgoingMail) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["Subject"] = mail.subject
+    message["From"] = formataddr((config["MAIL_FROM_NAME"], config["MAIL_FROM"]))
+    message["To"] = mail.recipient
+    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rsplit("@", 1)[-1])
+    # base64 keeps Japanese text intact through relays that are not 8-bit clean.
+    message.set_content(mail.body_text, charset="utf-8", cte="base64")
+    return message
+
+
+def _deliver(message: EmailMessage, mail_id: int) -> None:
+    config = current_app.config
+    if config["MAIL_BACKEND"] == "smtp":
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls()
+            if config["SMTP_USER"]:
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+            smtp.send_message(message)
+        return
+    folder = config["MAIL_FOLDER"] or os.path.join(current_app.instance_path, "mail")
+    os.makedirs(folder, exist_ok=True)
+    name = f"{utcnow():%Y%m%d-%H%M%S}-{mail_id:06d}.eml"
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(bytes(message))
+
+
+def _claim(mail: OutgoingMail) -> bool:
+    """Take the mail for this process (one attempt more); False when another worker took it first."""
+    with write_transaction():
+        claimed = db.session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.id == mail.id, OutgoingMail.sent_at.is_(None), OutgoingMail.attempts == mail.attempts)
+            .values(attempts=OutgoingMail.attempts + 1),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+    db.session.refresh(mail)
+    return claimed == 1
+
+
+def send_pending(limit: int = 200, ids: list[int] | None = None) -> tuple[int, int]:
+    """Send what is waiting in the outbox; returns (sent, failed). Failures stay queued with their error."""
+    query = (
+        select(OutgoingMail)
+        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
+        .order_by(OutgoingMail.id)
+        .limit(limit)
+    )
+    if ids is not None:
+        query = query.where(OutgoingMail.id.in_(ids))
+    pending = db.session.execute(query).scalars().all()
+    sent = failed = 0
+    for mail in pending:
+        if not _claim(mail):
+            continue
+        try:
+            _deliver(_message(mail), mail.id)
+        except (OSError, smtplib.SMTPException) as error:
+            failed += 1
+            log.warning("mail %s to %s not sent (attempt %s): %s", mail.id, mail.recipient, mail.attempts + 1, error)
+            with write_transaction():
+                mail.last_error = str(error)[:1000]
+        else:
+            sent += 1
+            with write_transaction():
+                mail.sent_at = utcnow()
+                mail.last_error = None
+    return sent, failed

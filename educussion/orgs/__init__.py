@@ -1,0 +1,1 @@
+"""Organisations: municipalities from the official code list, companies, universities."""

@@ -1,0 +1,17 @@
+"""Organisation changes: loading the official municipality list."""
+from __future__ import annotations
+
+from .. import audit
+from ..database import write_transaction
+from ..extensions import db
+from ..models import AuditAction
+from .loader import LoadResult, upsert_municipalities
+
+
+def load_municipalities() -> LoadResult:
+    """Insert or update every prefecture and municipality from the packaged list (idempotent)."""
+    with write_transaction():
+        result = upsert_municipalities(db.session.connection())
+        audit.record(None, AuditAction.MUNICIPALITIES_LOADED, "municipalities",
+                     summary=f"added={result.added} updated={result.updated} adopted={result.adopted}")
+    return result

@@ -1,0 +1,37 @@
+"""Organisation pages, the municipality finder and members' public pages."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from . import queries
+
+bp = Blueprint("orgs", __name__)
+
+
+def _found(thing):
+    if thing is None:
+        abort(404)
+    return thing
+
+
+@bp.get("/orgs/<int:organisation_id>")
+def show(organisation_id: int):
+    from ..verification.forms import EndVerificationForm
+
+    organisation = _found(queries.organisation_by_id(organisation_id))
+    current, former = queries.members(organisation)
+    return render_template("orgs/show.html", organisation=organisation, current=current, former=former,
+                           threads=queries.threads_by_members(organisation), end_form=EndVerificationForm())
+
+
+@bp.get("/orgs/municipalities")
+def municipalities():
+    query = request.args.get("q", "")[:50]
+    return render_template("orgs/municipalities.html", query=query,
+                           results=queries.search_municipalities(query) if query.strip() else [])
+
+
+@bp.get("/members/<int:user_id>")
+def member(user_id: int):
+    user = _found(queries.user_by_id(user_id))
+    return render_template("orgs/member.html", member=user, history=queries.verification_history(user))

@@ -31,6 +31,7 @@ db: install
 
 demo: db
 	@$(BIN)/flask demo load || echo "(demo data not loaded: the database already has accounts)"
+	@$(BIN)/flask search sync
 
 run: demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

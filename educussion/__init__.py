@@ -77,12 +77,14 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .board.views import bp as board_bp
     from .orgs.views import bp as orgs_bp
+    from .search.views import bp as search_bp
     from .verification.views import bp as verification_bp
 
     app.register_blueprint(board_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(verification_bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -14,6 +14,7 @@ accounts_cli = AppGroup("accounts", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo content.")
 mail_cli = AppGroup("mail", help="The outgoing mail queue.")
 orgs_cli = AppGroup("orgs", help="Organisations and the official municipality list.")
+search_cli = AppGroup("search", help="The full-text search index.")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -106,8 +107,57 @@ def invite_command(email: str, role: str, organisation: str, title: str, display
                f"(valid until {invitation.expires_at:%Y-%m-%d}).")
 
 
+@search_cli.command("sync")
+def search_sync_command() -> None:
+    """Index what waits in the search outbox."""
+    from .search import services as search_services
+
+    done = search_services.sync()
+    waiting = search_services.pending_count()
+    click.echo(f"{done} posts indexed; {waiting} still waiting.")
+    if waiting:
+        raise SystemExit(1)
+
+
+@search_cli.command("reindex")
+def search_reindex_command() -> None:
+    """Rebuild the whole index from the database and swap it in atomically."""
+    from .search import services as search_services
+
+    with click.progressbar(length=search_services.total_posts(), label="Indexing posts") as bar:
+        count = search_services.reindex(progress=bar.update)
+    click.echo(f"{count} posts indexed.")
+
+
+@search_cli.command("check")
+def search_check_command() -> None:
+    """Report posts missing from the index and index entries without a post."""
+    from .search import services as search_services
+
+    missing, extra = search_services.check()
+    click.echo(f"{len(missing)} missing from the index, {len(extra)} extra in the index.")
+    if missing or extra:
+        click.echo(f"missing: {sorted(missing)[:50]}  extra: {sorted(extra)[:50]}")
+        raise SystemExit(1)
+
+
+@search_cli.command("worker")
+@click.option("--interval", default=1.0, help="Seconds between looks at the outbox.")
+def search_worker_command(interval: float) -> None:
+    """Keep draining the outbox (one indexer for all web workers; set EDUCUSSION_SEARCH_DRAIN=worker)."""
+    import time
+
+    from .search import services as search_services
+
+    while True:
+        search_services.sync()
+        search_services.flush_log()
+        time.sleep(interval)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(orgs_cli)
+    app.cli.add_command(search_cli)

@@ -52,6 +52,12 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("EDUCUSSION_SECURE_COOKIES"), production),
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env.get("EDUCUSSION_REMEMBER_DAYS"), 30),
+        "SEARCH_INDEX_DIR": env.get("EDUCUSSION_SEARCH_INDEX_DIR", ""),
+        "SEARCH_DRAIN": env.get("EDUCUSSION_SEARCH_DRAIN", "request"),
+        "SEARCH_TIME_LIMIT": float(env.get("EDUCUSSION_SEARCH_TIME_LIMIT") or 2.0),
+        "SEARCH_LOG_BATCH": _int(env.get("EDUCUSSION_SEARCH_LOG_BATCH"), 20),
+        "SEARCH_LOG_SECONDS": _int(env.get("EDUCUSSION_SEARCH_LOG_SECONDS"), 60),
+        "SEARCH_RESULTS_PER_PAGE": 20,
         "TRUSTED_PROXIES": _int(env.get("EDUCUSSION_TRUSTED_PROXIES"), 0),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no expiry mid-writing
         # argon2id cost; tests lower it to keep the suite fast.

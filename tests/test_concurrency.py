@@ -10,12 +10,14 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from educussion.extensions import db
 from educussion.models import Post, Role, Theme, Thread
+from educussion.search import services as search_services
 
 from .factories import PASSWORD, make_thread, make_user, theme
 from .servers import gunicorn_server
@@ -88,7 +90,8 @@ def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path):
             with lock:
                 statuses.append(status)
 
-    with gunicorn_server(database_url, tmp_path / "server", workers=4) as base:
+    # The server shares this app's instance folder, hence its search index.
+    with gunicorn_server(database_url, Path(app.instance_path), workers=4) as base:
         with ThreadPoolExecutor(max_workers=CLIENTS + len(mayors)) as pool:
             jobs = [pool.submit(reply_all, i, email, base) for i, email in enumerate(repliers)]
             jobs += [pool.submit(open_threads, i, email, base) for i, email in enumerate(mayors)]
@@ -111,3 +114,9 @@ def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path):
     threads = db.session.execute(
         select(func.count(Thread.id)).where(Thread.theme_id == training.id)).scalar_one()
     assert threads == training.thread_count == training.post_count == len(mayors) * THREADS_PER_MAYOR
+
+    # The workers wrote the index as they could (a busy index leaves posts in the outbox, never an error);
+    # after a sync the index holds exactly the posts in the database.
+    search_services.sync()
+    assert search_services.pending_count() == 0
+    assert search_services.check() == (set(), set())

@@ -13,6 +13,7 @@ from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 from ..models import AuditAction, Post, PostRevision, Theme, Thread, User, utcnow
 from ..permissions import can_edit_post, can_reply, can_start_thread
+from ..search import services as search
 
 MAX_TITLE_LENGTH = 120
 MAX_BODY_LENGTH = 20000
@@ -57,6 +58,7 @@ def _new_post(thread: Thread, actor: User, body: str, position: int, idempotency
         author_role=actor.role,
         author_organisation=actor.organisation_name,
         author_title=actor.title,
+        author_prefecture=actor.organisation.prefecture if actor.organisation else "",
         body_source=body,
         body_html=text.render(body),
         idempotency_key=idempotency_key or None,
@@ -111,9 +113,12 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         post.revisions[0].title = title
         _count_post_in_theme(theme.id, now, new_thread=True)
         audit.record(actor, AuditAction.THREAD_CREATED, thread, summary=title)
+        search.queue_post(post.id)
         return post
 
-    return _run_idempotent(actor, idempotency_key, work).thread
+    thread = _run_idempotent(actor, idempotency_key, work).thread
+    search.drain_after_commit()
+    return thread
 
 
 def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str | None = None) -> Post:
@@ -137,9 +142,12 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
         post = _new_post(thread, actor, body, position, idempotency_key, now)
         _count_post_in_theme(thread.theme_id, now, new_thread=False)
         audit.record(actor, AuditAction.POST_CREATED, post, summary=text.excerpt(post.body_html, 200))
+        search.queue_post(post.id)
         return post
 
-    return _run_idempotent(actor, idempotency_key, work)
+    post = _run_idempotent(actor, idempotency_key, work)
+    search.drain_after_commit()
+    return post
 
 
 def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -> Post:
@@ -165,4 +173,6 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -
                          title=thread.title if is_opening else None)
         )
         audit.record(actor, AuditAction.POST_EDITED, post, summary=f"revision {number}")
+        search.queue_post(post.id)
+    search.drain_after_commit()
     return post

@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from ..accounts import services as account_services
+from ..search import services as search_services
 from ..verification import services as verification_services
 from ..board import services as board_services
 from ..database import write_transaction
@@ -31,6 +32,7 @@ def load_demo() -> DemoSummary:
     with force_locale("ja"):
         users = _create_accounts()
         threads = _create_threads(users)
+    search_services.reindex()  # the posts were dated back after they were indexed
     posts = db.session.execute(select(func.count(Post.id))).scalar_one()
     return DemoSummary(len(users), threads, posts, content.DEMO_PASSWORD)
 

@@ -13,6 +13,7 @@ from .accounts import (
 from .audit import AuditAction, AuditEntry
 from .board import Post, PostRevision, Theme, Thread
 from .mail import OutgoingMail
+from .search import SearchLog, SearchOutbox
 from .security import LoginThrottle
 from .types import utcnow
 from .verification import Invitation, RequestStatus, VerificationRequest
@@ -25,6 +26,8 @@ __all__ = [
     "OrganisationKind",
     "OutgoingMail",
     "RequestStatus",
+    "SearchLog",
+    "SearchOutbox",
     "Verification",
     "VerificationRequest",
     "AuditAction",

@@ -86,6 +86,7 @@ class Post(db.Model):
     author_role: Mapped[Role] = mapped_column(str_enum(Role))
     author_organisation: Mapped[str] = mapped_column(String(200), default="")
     author_title: Mapped[str] = mapped_column(String(100), default="")
+    author_prefecture: Mapped[str] = mapped_column(String(8), default="")  # for the search filter
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,150 @@
+"""Searching: a user's query and filters → posts in rank order, with highlighted snippets."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as dtime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import text
+from ..extensions import db
+from ..models import Post, Thread
+from . import index
+from .analysis import highlight_spans
+from .query import highlight_terms, parse, to_whoosh
+from .services import log_search
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class Filters:
+    theme: str = ""
+    role: str = ""
+    prefecture: str = ""
+    start: date | None = None
+    end: date | None = None  # inclusive
+    status: str = ""
+    threads_only: bool = False
+    newest: bool = False
+    include_hidden: bool = False  # the secretariat only; the view decides
+
+
+@dataclass(frozen=True)
+class Hit:
+    post: Post
+    snippet: Markup
+
+
+@dataclass
+class Results:
+    query: str
+    truncated: bool
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    exact: bool = True
+    page: int = 1
+    pages: int = 1
+    timed_out: bool = False
+
+
+def _jst_midnight(day: date) -> datetime:
+    return datetime.combine(day, dtime.min, tzinfo=JST)
+
+
+def _filter_queries(filters: Filters) -> list:
+    queries = []
+    for name, value in (("theme", filters.theme), ("role", filters.role), ("prefecture", filters.prefecture),
+                        ("status", filters.status)):
+        if value:
+            queries.append(index.field_filter(name, value))
+    if filters.threads_only:
+        queries.append(index.field_filter("opening", True))
+    if not filters.include_hidden:
+        queries.append(index.field_filter("visible", True))
+    if filters.start or filters.end:
+        queries.append(index.created_between(
+            _jst_midnight(filters.start) if filters.start else None,
+            _jst_midnight(filters.end + timedelta(days=1)) if filters.end else None))
+    return queries
+
+
+def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = None,
+           log_filters: str = "") -> Results:
+    """Search posts; never raises for any input (a query that cannot be parsed is searched as text)."""
+    per_page = per_page or current_app.config["SEARCH_RESULTS_PER_PAGE"]
+    parsed = parse(raw)
+    results = Results(query=parsed.text, truncated=parsed.truncated, page=max(page, 1))
+    query = to_whoosh(parsed, index.BIGRAM_FIELDS)
+    if query is None:
+        return results
+    started = time.perf_counter()
+    hits = index.search(query, filters=_filter_queries(filters), newest=filters.newest,
+                        limit=results.page * per_page, time_limit=current_app.config["SEARCH_TIME_LIMIT"])
+    page_ids = hits.post_ids[(results.page - 1) * per_page:results.page * per_page]
+    posts = {post.id: post for post in _load(page_ids)}
+    terms = highlight_terms(parsed)
+    results.hits = [Hit(posts[i], snippet(_text_of(posts[i]), terms)) for i in page_ids if i in posts]
+    results.total, results.exact, results.timed_out = hits.total, hits.exact, hits.timed_out
+    results.pages = max(1, -(-results.total // per_page))
+    log_search(parsed.text, log_filters, results.total, int((time.perf_counter() - started) * 1000))
+    return results
+
+
+def _load(ids: list[int]) -> list[Post]:
+    if not ids:
+        return []
+    return list(db.session.execute(
+        select(Post)
+        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme))
+        .where(Post.id.in_(ids))
+    ).scalars())
+
+
+def _text_of(post: Post) -> str:
+    return text.plain_text(post.body_html)
+
+
+def snippet(plain: str, terms: list[str], width: int = 160) -> Markup:
+    """A window of the plain text around the first match, matches wrapped in <mark>; built from plain text
+    and escaped here, never from stored HTML."""
+    spans = highlight_spans(plain, terms)
+    first = spans[0][0] if spans else 0
+    window_start = max(0, first - width // 4)
+    window_end = min(len(plain), window_start + width)
+    parts: list[str] = ["…" if window_start > 0 else ""]
+    cursor = window_start
+    for start, end in spans:
+        if end <= window_start or start >= window_end:
+            continue
+        start, end = max(start, window_start), min(end, window_end)
+        parts.append(escape(plain[cursor:start]))
+        parts.append(Markup("<mark>") + escape(plain[start:end]) + Markup("</mark>"))
+        cursor = end
+    parts.append(escape(plain[cursor:window_end]))
+    if window_end < len(plain):
+        parts.append("…")
+    return Markup("").join(parts)
+
+
+def frequent_queries(*, days: int = 30, limit: int = 30, zero_hits: bool = False) -> list[tuple[str, int]]:
+    """The most asked queries of the last `days` days (only those that found nothing, if asked)."""
+    from sqlalchemy import func
+
+    from ..models import SearchLog, utcnow
+
+    query = (
+        select(SearchLog.query, func.count(SearchLog.id).label("times"))
+        .where(SearchLog.created_at >= utcnow() - timedelta(days=days))
+        .group_by(SearchLog.query)
+        .order_by(func.count(SearchLog.id).desc(), SearchLog.query)
+        .limit(limit)
+    )
+    if zero_hits:
+        query = query.where(SearchLog.hits == 0)
+    return [(row.query, row.times) for row in db.session.execute(query)]

@@ -1,0 +1,158 @@
+"""Search through the real Whoosh index: indexing via the outbox, visibility, the page, the log, the CLI."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from educussion.board import services as board_services
+from educussion.database import write_transaction
+from educussion.extensions import db
+from educussion.models import Role, SearchLog, SearchOutbox
+from educussion.search import index
+from educussion.search import queries as search_queries
+from educussion.search import services as search_services
+
+from .factories import make_post, make_thread, make_user
+
+
+def found(text, **filters):
+    return [hit.post.id for hit in search_queries.search(text, search_queries.Filters(**filters)).hits]
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_a_new_post_is_searchable_at_once(app):
+    thread = make_thread(title="GIGAスクール端末の更新費用", body="1人1台端末の更新費用について、自治体の負担が大きい。")
+    reply = make_post(thread, body="ICT支援員の配置も課題です。")
+    assert found("端末") == [thread.posts[0].id]
+    assert found("ICT支援員") == [reply.id]
+    assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
+
+
+def test_an_edit_is_reindexed(app):
+    author = make_user(Role.MAYOR)
+    post = make_thread(author=author, body="最初は校務支援システムの話").posts[0]
+    board_services.edit_post(post, actor=author, body="クラウド化の話に変えました")
+    assert found("校務支援") == [] and found("クラウド化") == [post.id]
+
+
+def test_a_locked_index_keeps_the_work_in_the_outbox(app):
+    thread = make_thread(body="最初の投稿")
+    writer = index.open_index().writer()  # another worker is writing
+    try:
+        reply = make_post(thread, body="ネットワーク帯域の増強について")
+        assert db.session.execute(select(SearchOutbox.post_id)).scalars().all() == [reply.id]
+        assert found("帯域") == []
+    finally:
+        writer.cancel()
+    assert search_services.sync() == 1
+    assert found("帯域") == [reply.id]
+
+
+def test_a_rolled_back_transaction_leaves_nothing(app):
+    with pytest.raises(RuntimeError):
+        with write_transaction():
+            search_services.queue_post(12345)
+            raise RuntimeError("something failed after the outbox row was written")
+    assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
+
+
+def test_hidden_posts_are_found_only_by_the_secretariat(app):
+    post = make_thread(body="非公開にされた投稿の本文").posts[0]
+    document = search_services.document_for(post)
+    index.apply([index.Document(**{**document.__dict__, "visible": False})], [])
+    assert found("非公開") == []
+    assert found("非公開", include_hidden=True) == [post.id]
+
+
+def test_filters(app):
+    saga = make_user(Role.MAYOR, organisation="多久市", title="市長")  # 佐賀県
+    company = make_user(Role.COMPANY)
+    t1 = make_thread(author=saga, theme_slug="infrastructure", title="端末の調達", body="共同調達の話")
+    reply = make_post(t1, author=company, body="端末の保守について")
+    sapporo = make_user(Role.MAYOR, organisation="札幌市", title="市長")
+    t2 = make_thread(author=sapporo, theme_slug="teacher-training", title="研修で使う端末", body="研修の話")
+    assert set(found("端末")) == {t1.posts[0].id, reply.id, t2.posts[0].id}
+    assert set(found("端末", theme="teacher-training")) == {t2.posts[0].id}
+    assert set(found("端末", role="company")) == {reply.id}
+    assert set(found("端末", prefecture="佐賀県")) == {t1.posts[0].id}
+    assert set(found("端末", threads_only=True)) == {t1.posts[0].id, t2.posts[0].id}
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()  # the filter speaks Japan time
+    assert len(found("端末", start=today, end=today)) == 3
+    assert found("端末", end=today.replace(year=today.year - 1)) == []
+
+
+def test_newest_first(app):
+    first = make_thread(body="予算の話 その一").posts[0]
+    second = make_thread(body="予算の話 その二").posts[0]
+    assert found("予算", newest=True) == [second.id, first.id]
+
+
+def test_title_ranks_above_body(app):
+    in_body = make_thread(title="別の話題", body="ここで生成AIに触れます").posts[0]
+    in_title = make_thread(title="生成AIの活用", body="本文には出てこない").posts[0]
+    assert found("生成AI")[0] == in_title.id and set(found("生成AI")) == {in_body.id, in_title.id}
+
+
+def test_search_page_highlights_safely_and_keeps_filters_in_links(client):
+    for n in range(25):
+        make_thread(title=f"端末 {n}", body="端末")
+    make_thread(title="端末の話", body="<script>alert(1)</script> 端末の更新費用が大きい")
+    page = html(client.get("/search?q=端末&sort=newest&theme=infrastructure"))
+    assert "<mark>端末</mark>" in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "26" in page and "sort=newest" in page and "page=2" in page
+
+
+@pytest.mark.parametrize("q", ['"', "-", "OR", "端末 OR", "***", "?", "(", ")", "title:x", "\\", "[", "{",
+                               "^", "~", ":", "\x00", "🙂", "a" * 1000, "-端末", '"教員 研修', "ＩＣＴ"])
+def test_no_input_gives_an_error(client, q):
+    make_thread(body="端末")
+    assert client.get("/search", query_string={"q": q, "start": "not-a-date", "page": "x"}).status_code == 200
+
+
+def test_a_long_query_is_cut_with_a_message(client):
+    page = html(client.get("/search", query_string={"q": "端末" * 150}))
+    assert "200" in page and "文字" in page
+
+
+def test_header_has_a_search_box(client):
+    assert 'action="/search"' in html(client.get("/"))
+
+
+def test_search_log_page_for_the_secretariat(make_app):
+    app = make_app(SEARCH_LOG_BATCH=1)
+    client = app.test_client()
+    with app.app_context():
+        make_thread(body="端末の話")
+        client.get("/search?q=端末")
+        client.get("/search?q=端末")
+        client.get("/search?q=存在しない言葉")
+        assert "user_id" not in {c["name"] for c in inspect(db.engine).get_columns("search_log")}
+        assert db.session.execute(select(func.count(SearchLog.id))).scalar_one() == 3
+        user = make_user(Role.MAYOR)
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+        assert client.get("/secretariat/search-log").status_code == 403
+        secretariat = make_user(Role.SECRETARIAT)
+        with client.session_transaction() as session:
+            session["_user_id"] = secretariat.get_id()
+        page = html(client.get("/secretariat/search-log"))
+        frequent, empty = page.split('id="empty-heading"')
+        assert "端末" in frequent and "存在しない言葉" in empty and "端末" not in empty
+
+
+def test_cli_check_reindex_and_sync(runner, app):
+    thread = make_thread(body="端末", replies=2)
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    lost = thread.posts[1].id
+    index.apply([], [lost])  # an index that lost a document
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and "1 missing" in result.output
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "3 posts indexed" in result.output
+    assert search_services.check() == (set(), set())
+    assert runner.invoke(args=["search", "sync"]).exit_code == 0

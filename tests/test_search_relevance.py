@@ -1,0 +1,265 @@
+"""Search relevance on a fixed corpus: every query returns exactly the expected posts, with positional
+phrases and with the cheaper bigram AND + exact filter alike, and title matches rank first."""
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+from whoosh.fields import ID, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.query import Phrase
+from whoosh.scoring import BM25F
+
+from educussion.search import query as query_module
+from educussion.search.analysis import field_types
+from educussion.search.query import matches_exactly, parse, to_whoosh
+
+FIELDS = {"title": 3.0, "body": 1.0}
+
+CORPUS: dict[int, tuple[str, str]] = {
+    1: ("GIGAスクール構想の端末更新について",
+        "令和7年度に1人1台端末の更新を予定しています。県の補助金の活用方法を教えてください。"),
+    2: ("ギガスクール端末の更新費用",
+        "本市では一人一台のChromebookを2025年度に入れ替えます。予算の確保が課題です。"),
+    3: ("校内ネットワークの帯域不足",
+        "授業中にWi-Fi環境が不安定になります。校内ネットワークのアセスメントを実施しました。"),
+    4: ("WiFi環境の改善事例", "体育館の無線環境を整備しました。アクセスポイントを増設しています。"),
+    5: ("ＩＣＴ支援員の配置", "ICT支援員を各校に週1回配置しています。村の小規模校では巡回型です。"),
+    6: ("情報通信技術支援員の募集", "支援員の応募は教育委員会までお願いします。"),
+    7: ("教員研修の進め方", "夏休みに教員研修を実施しました。生成AIの活用も扱いました。"),
+    8: ("教員の研修体制", "教員の研修は校内で月1回行っています。"),
+    9: ("情報モラル教育", "情報モラルの指導資料を共有します。SNSのトラブル防止が中心です。"),
+    10: ("サーバー更新のお知らせ", "校務用サーバーを更新しました。"),
+    11: ("サーバの保守契約", "学習系サーバの保守契約を見直しました。"),
+    12: ("セキュリティー対策の見直し", "教育情報セキュリティポリシーを改定しました。クラウド利用を前提にしています。"),
+    13: ("クラウド活用で校務DX", "クラウドサービスを使って校務を効率化しています。"),
+    14: ("生成AIの授業利用", "生成ＡＩを授業で使う際のガイドラインを作成しました。"),
+    15: ("予算要求の時期", "来年度予算の要求にICT関連経費を計上しました。"),
+    16: ("県立高校との連携", "県教委と連携してBYODを進めています。"),
+    17: ("村の学校の状況", "村立小学校でもiPadを導入しました。"),
+    18: ("iPadとChromebookの比較", "ｉＰａｄとChromebookのどちらを選ぶべきか検討中です。"),
+    19: ("5G回線の活用", "５Ｇのモバイルルーターを貸し出しています。"),
+    20: ("2025年度の整備計画", "２０２５年度の整備計画を策定しました。"),
+    21: ("コンピューター室の廃止", "パソコン教室をなくし、普通教室で学習します。"),
+    22: ("ユーザー管理の一元化", "アカウントはクラウドで一元化しました。"),
+    23: ("Wi-Fiルーターの選定", "wifiの規格はWi-Fi 6Eを選びました。"),
+    24: ("端末の持ち帰り", "１人１台端末の持ち帰りのルールを定めました。"),
+    25: ("情報モラルの講演会", "保護者向けに講演会を開きました。"),
+    26: ("教員 研修資料の共有", "研修資料を教員向けにまとめました。"),
+    27: ("ICT化の推進", "校務のICT化を推進しています。"),
+    28: ("長野県の事例", "長野県では全市町村で端末を更新しました。"),
+    29: ("キーボード付きケース", "ケースとキーボードを一緒に購入しました。"),
+    30: ("タブレットの故障対応", "予備機を用意して授業への影響を減らしています。"),
+    31: ("授業実践の共有", "道徳の授業で情報モラルを扱いました。"),
+    32: ("修理の相談", "充電器の故障が増えています。"),
+    33: ("BYODの検討", "家庭の端末を持ち込む方式を検討しています。"),
+    34: ("セキュリティ監査", "外部のセキュリティ監査を受けました。"),
+    35: ("コンピュータ教室の活用", "放課後にコンピュータ教室を開放しています。"),
+    36: ("e-Learning教材の導入", "全校で使えるようにしました。"),
+}
+
+EXPECTED: list[tuple[str, set[int]]] = [
+    # compound words, 1- and 2-character words
+    ("端末", {1, 2, 24, 28, 33}),
+    ("研修", {7, 8, 26}),
+    ("予算", {2, 15}),
+    ("教員", {7, 8, 26}),
+    ("県", {1, 16, 28}),
+    ("村", {5, 17, 28}),
+    ("員", {5, 6, 7, 8, 26}),
+    ("化", {13, 22, 27}),
+    ("年度", {1, 2, 15, 20}),
+    ("学校", {17}),
+    ("小学校", {17}),
+    ("校内ネットワーク", {3}),
+    ("ネットワーク", {3}),
+    ("モラル教育", {9}),
+    ("情報モラル", {9, 25, 31}),
+    ("校務", {10, 13, 27}),
+    ("支援員", {5, 6}),
+    # precision: a word's bigrams in sequence; two words anywhere; a quoted phrase with its separator
+    ("教員研修", {7}),
+    ("教員の研修", {8}),
+    ("教員 研修", {7, 8, 26}),
+    ('"教員 研修"', {26}),
+    ('"教員研修"', {7}),
+    ("”教員　研修”", {26}),
+    ("タブレット 予算", set()),
+    # full-width / half-width
+    ("ICT", {5, 6, 15, 27}),
+    ("ＩＣＴ", {5, 6, 15, 27}),
+    ("ict", {5, 6, 15, 27}),
+    ("ｸﾗｳﾄﾞ", {12, 13, 22}),
+    ("5G", {19}),
+    ("５Ｇ回線", {19}),
+    ("2025年度", {2, 20}),
+    ("2025", {2, 20}),
+    ("iPad", {17, 18}),
+    ("IPAD", {17, 18}),
+    ("Chromebook", {2, 18}),
+    ("6E", {23}),
+    # katakana long-vowel variants
+    ("サーバー", {10, 11}),
+    ("サーバ", {10, 11}),
+    ("ｻｰﾊﾞｰ", {10, 11}),
+    ("ｻｰﾊﾞ", {10, 11}),
+    ("セキュリティ", {12, 34}),
+    ("セキュリティー", {12, 34}),
+    ("ｾｷｭﾘﾃｨｰ監査", {34}),
+    ("コンピュータ", {21, 35}),
+    ("コンピューター", {21, 35}),
+    ("コンピューター室", {21}),
+    ("コンピュータ室", {21}),
+    ("ユーザー", {22}),
+    ("ユーザ", {22}),
+    ("ルーター", {19, 23}),
+    ("キーボード", {29}),
+    # latin words, hyphens and latin/kana mixes
+    ("Wi-Fi", {3, 4, 23}),
+    ("wifi", {3, 4, 23}),
+    ("WiFi", {3, 4, 23}),
+    ("ワイファイ", {3, 4, 23}),
+    ("Wi-Fi環境", {3, 4}),
+    ("WiFi環境", {3, 4}),
+    ("ＷＩＦＩ環境", {3, 4}),
+    ("環境", {3, 4}),
+    ("生成AI", {7, 14}),
+    ("AI", {7, 14}),
+    ("ICT化", {27}),
+    ("DX", {13}),
+    ("BYOD", {16, 33}),
+    ("eLearning", {36}),
+    ("E-LEARNING教材", {36}),
+    # synonyms
+    ("1人1台", {1, 2, 24}),
+    ("一人一台", {1, 2, 24}),
+    ("GIGA", {1, 2}),
+    ("ギガ", {1, 2}),
+    ("ギガスクール", {1, 2}),
+    ("ICT支援員", {5, 6}),
+    ("情報通信技術支援員", {5, 6}),
+    # exclusions, OR, phrases combined with words
+    ("クラウド -セキュリティ", {13, 22}),
+    ("端末 -更新", {24, 33}),
+    ("村 -県", {5, 17}),
+    ("研修 -教員研修", {8, 26}),
+    ('"Wi-Fi" -環境', {23}),
+    ("研修 －教員研修", {8, 26}),
+    ("端末 OR タブレット", {1, 2, 24, 28, 30, 33}),
+    ("iPad OR Chromebook", {2, 17, 18}),
+    ("ICT OR 情報モラル", {5, 6, 9, 15, 25, 27, 31}),
+    ("県 端末", {1, 28}),
+    ('"情報モラル" 講演会', {25}),
+    # no wildcards: * and ? are plain characters (punctuation)
+    ("端末*", {1, 2, 24, 28, 33}),
+    ("サーバ?", {10, 11}),
+]
+
+
+@pytest.fixture(scope="module")
+def searcher():
+    schema = Schema(id=ID(stored=True, unique=True), **field_types("title"), **field_types("body"))
+    index = RamStorage().create_index(schema)
+    writer = index.writer()
+    for doc_id, (title, body) in CORPUS.items():
+        writer.add_document(id=str(doc_id), title=title, title_uni=title, body=body, body_uni=body)
+    writer.commit()
+    with index.searcher(weighting=BM25F()) as opened:
+        yield opened
+
+
+def _ids(hits) -> set[int]:
+    return {int(hit["id"]) for hit in hits}
+
+
+def _search_phrase(searcher, raw: str) -> set[int]:
+    query = to_whoosh(parse(raw), FIELDS, phrase=True)
+    return set() if query is None else _ids(searcher.search(query, limit=None))
+
+
+def _search_filtered(searcher, raw: str) -> set[int]:
+    parsed = parse(raw)
+    query = to_whoosh(parsed, FIELDS, phrase=False)
+    if query is None:
+        return set()
+    candidates = searcher.search(query, limit=None)
+    return {int(hit["id"]) for hit in candidates if matches_exactly(parsed, CORPUS[int(hit["id"])])}
+
+
+def test_corpus_and_queries_are_big_enough():
+    assert len(CORPUS) >= 30
+    assert len(EXPECTED) >= 40
+    assert len({raw for raw, _ in EXPECTED}) == len(EXPECTED)
+
+
+@pytest.mark.parametrize(("raw", "expected"), EXPECTED, ids=[raw for raw, _ in EXPECTED])
+def test_query_returns_exactly(searcher, raw, expected):
+    assert _search_phrase(searcher, raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), EXPECTED, ids=[raw for raw, _ in EXPECTED])
+def test_bigram_and_plus_exact_filter_agrees(searcher, raw, expected):
+    assert _search_filtered(searcher, raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), EXPECTED, ids=[raw for raw, _ in EXPECTED])
+def test_exact_phrase_agrees_with_whoosh_phrase(searcher, monkeypatch, raw, expected):
+    monkeypatch.setattr(query_module, "ExactPhrase", Phrase)  # whoosh's own, quadratic Phrase
+    assert _search_phrase(searcher, raw) == expected
+
+
+def test_exact_phrase_is_linear_where_whoosh_phrase_is_quadratic():
+    schema = Schema(id=ID(stored=True), **field_types("body"))
+    index = RamStorage().create_index(schema)
+    with index.writer() as writer:
+        writer.add_document(id="1", body="あ" * 5000, body_uni="")
+        writer.add_document(id="2", body="あ" * 150 + "い" + "あ" * 150, body_uni="")
+    query = to_whoosh(parse("あ" * 500), {"body": 1.0})
+    with index.searcher() as searcher:
+        started = time.perf_counter()
+        assert [hit["id"] for hit in searcher.search(query)] == ["1"]
+        assert time.perf_counter() - started < 2  # whoosh's Phrase took 27 s for this document
+
+
+@pytest.mark.parametrize("seed", [1, 4, 5, 10, 12])
+def test_top_n_searches_return_only_true_matches(seed):
+    """A limited search takes whoosh's top-N shortcuts (matcher replacement, block-quality skipping); with
+    whoosh's own AndNot these returned excluded posts, or raised IndexError, on corpora like these."""
+    generator = random.Random(seed)
+    sentences = [text for post in CORPUS.values() for text in post]
+    schema = Schema(id=ID(stored=True, unique=True), **field_types("title"), **field_types("body"))
+    index = RamStorage().create_index(schema)
+    with index.writer() as writer:
+        for number in range(200):
+            title = generator.choice(sentences)
+            body = "".join(generator.choices(sentences, k=generator.randint(1, 12)))
+            writer.add_document(id=str(number), title=title, title_uni=title, body=body, body_uni=body)
+    with index.searcher() as searcher:
+        for raw, _ in EXPECTED:
+            query = to_whoosh(parse(raw), FIELDS)
+            if query is None:
+                continue
+            everything = _ids(searcher.search(query, limit=None))
+            for limit in (1, 3, 10):
+                top = _ids(searcher.search(query, limit=limit))
+                assert top <= everything and len(top) == min(limit, len(everything)), (raw, limit)
+
+
+def test_bigram_and_alone_is_a_superset_that_the_filter_narrows(searcher):
+    parsed = parse('"教員 研修"')
+    loose = _ids(searcher.search(to_whoosh(parsed, FIELDS, phrase=False), limit=None))
+    assert loose == {7, 8, 26}  # every post with both bigrams, in any order or distance
+    assert _search_filtered(searcher, '"教員 研修"') == {26}
+
+
+@pytest.mark.parametrize(("raw", "title_hit", "body_hit"), [("故障", 30, 32), ("BYOD", 33, 16)])
+def test_title_match_ranks_above_body_match(searcher, raw, title_hit, body_hit):
+    results = searcher.search(to_whoosh(parse(raw), FIELDS), limit=10)
+    assert [int(hit["id"]) for hit in results] == [title_hit, body_hit]
+    assert int(results[0]["id"]) == title_hit
+
+
+def test_empty_and_punctuation_queries_search_nothing():
+    for raw in ["", "   ", "***", "?", '"', "-", "。、！"]:
+        assert to_whoosh(parse(raw), FIELDS) is None

@@ -6,7 +6,7 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install translations db demo run test test-postgres lint bench extract-messages clean
+.PHONY: help install translations db demo run test lint bench bench-search extract-messages clean
 
 help:
 	@echo "make run    set up (virtualenv, install, migrate, demo data) and serve http://$(HOST):$(PORT)"
@@ -48,6 +48,9 @@ extract-messages: install
 
 bench: install
 	$(BIN)/python bench/pages.py
+
+bench-search: install
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -156,3 +156,23 @@ def test_cli_check_reindex_and_sync(runner, app):
     assert result.exit_code == 0 and "3 posts indexed" in result.output
     assert search_services.check() == (set(), set())
     assert runner.invoke(args=["search", "sync"]).exit_code == 0
+
+
+def test_search_works_outside_the_main_thread(app):
+    """Threaded servers (flask run, gunicorn gthread) search from other threads: no signal-based timer."""
+    import threading
+
+    post = make_thread(body="端末の更新").posts[0]
+    outcome = {}
+
+    def run():
+        with app.app_context():
+            try:
+                outcome["ids"] = found("端末")
+            except Exception as error:  # noqa: BLE001 - reported below
+                outcome["error"] = error
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(30)
+    assert outcome == {"ids": [post.id]}

@@ -193,7 +193,9 @@ def search(query: Query, *, filters: list[Query], newest: bool, limit: int, time
     sortedby = [FieldFacet("created", reverse=True)] if newest else [ScoreFacet(), FieldFacet("created", reverse=True)]
     with open_index().searcher() as searcher:
         # The filter must wrap the time limit: the other way round whoosh drops the filter.
-        timed = TimeLimitCollector(searcher.collector(limit=limit, sortedby=sortedby), timelimit=time_limit)
+        # use_alarm=False: SIGALRM only works in the main thread (threaded servers, gthread workers).
+        timed = TimeLimitCollector(searcher.collector(limit=limit, sortedby=sortedby), timelimit=time_limit,
+                                   use_alarm=False)
         collector = FilterCollector(timed, allow=filter_query) if filter_query is not None else timed
         timed_out = False
         try:

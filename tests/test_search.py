@@ -176,3 +176,9 @@ def test_search_works_outside_the_main_thread(app):
     worker.start()
     worker.join(30)
     assert outcome == {"ids": [post.id]}
+
+
+def test_posts_with_the_words_together_rank_first(app):
+    apart = make_thread(title="研修の記録", body="教員が参加する夏の研修について報告します").posts[0]
+    together = make_thread(title="報告", body="今年の教員研修は二日間でした").posts[0]
+    assert found("教員 研修") == [together.id, apart.id]

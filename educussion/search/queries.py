@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Post, Thread
 from . import index
 from .analysis import highlight_spans
-from .query import highlight_terms, parse, to_whoosh
+from .query import highlight_terms, parse, to_whoosh, with_adjacency_boost
 from .services import log_search
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -80,7 +80,7 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
     per_page = per_page or current_app.config["SEARCH_RESULTS_PER_PAGE"]
     parsed = parse(raw)
     results = Results(query=parsed.text, truncated=parsed.truncated, page=max(page, 1))
-    query = to_whoosh(parsed, index.BIGRAM_FIELDS)
+    query = with_adjacency_boost(to_whoosh(parsed, index.BIGRAM_FIELDS), parsed, index.BIGRAM_FIELDS)
     if query is None:
         return results
     started = time.perf_counter()

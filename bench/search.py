@@ -3,9 +3,10 @@
 Run by hand (`make bench-search`); prints figures, asserts nothing. Generates a deterministic Japanese corpus
 (posts of 100–800 characters with width and spelling variants, ~10% opening posts with titles, spread over
 three years), rebuilds a throw-away index from it with ``index.rebuild`` and measures a fixed list of
-queries the way the search page runs them (``parse`` → ``to_whoosh`` → ``index.search``), both with
-positional phrases (``phrase=True``, what the app does) and with plain AND queries whose top candidates are
-then checked with ``matches_exactly``. No database is involved: the posts' texts live in a dict.
+queries the way the search page runs them (``parse`` → ``to_whoosh`` → ``with_adjacency_boost`` →
+``index.search``): with positional phrases (``phrase=True``, what the app does), and with plain AND
+queries whose top candidates are then checked with ``matches_exactly``. No database is involved: the
+posts' texts live in a dict.
 
     .venv/bin/python bench/search.py                      # 10,000 and 100,000 posts
     .venv/bin/python bench/search.py --sizes 2000 --queries-runs 3
@@ -34,16 +35,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from whoosh.collectors import FilterCollector
-from whoosh.query import And
-from whoosh.sorting import FieldFacet, ScoreFacet
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from educussion import create_app  # noqa: E402
 from educussion.search import index  # noqa: E402
 from educussion.search.analysis import japanese_analyzer, unigram_analyzer  # noqa: E402
-from educussion.search.query import matches_exactly, parse, to_whoosh  # noqa: E402
+from educussion.search.query import matches_exactly, parse, to_whoosh, with_adjacency_boost  # noqa: E402
 
 SEED = 20250401
 LIMIT = 20  # results per page, as on the search page
@@ -279,10 +276,17 @@ def visible_only() -> list:
     return [index.field_filter("visible", True)]
 
 
+def app_query(parsed, phrase: bool):
+    """The whoosh query: with phrase=True as the search page builds it (queries.search), adjacency boost
+    included; with phrase=False the plain AND of terms."""
+    query = to_whoosh(parsed, index.BIGRAM_FIELDS, phrase=phrase)
+    return with_adjacency_boost(query, parsed, index.BIGRAM_FIELDS) if phrase else query
+
+
 def run_query(text: str, phrase: bool, texts: dict[int, tuple[str, str]], limit: int) -> tuple:
     """One search as the page would do it. Returns (hits, ids, search seconds, check seconds, kept)."""
     parsed = parse(text)
-    query = to_whoosh(parsed, index.BIGRAM_FIELDS, phrase=phrase)
+    query = app_query(parsed, phrase)
     if query is None:
         return index.Hits([], 0, True, False), [], 0.0, 0.0, 0
     start = time.perf_counter()
@@ -343,24 +347,14 @@ def fresh_document(post_id: int, word: str) -> index.Document:
                           created=datetime.now(timezone.utc))
 
 
-def untimed_search(query) -> None:
-    """index.search minus its TimeLimitCollector, for the background thread: whoosh's time limit installs a
-    SIGALRM handler, which Python allows only in the main thread (index.search raises ValueError elsewhere)."""
-    with index.open_index().searcher() as searcher:
-        sortedby = [ScoreFacet(), FieldFacet("created", reverse=True)]
-        collector = FilterCollector(searcher.collector(limit=LIMIT, sortedby=sortedby), allow=And(visible_only()))
-        searcher.search_with_collector(query, collector)
-        collector.results()
-
-
 def keep_busy(app, stop: threading.Event, count: list[int]) -> None:
-    queries = [to_whoosh(parse(text), index.BIGRAM_FIELDS) for _, text in QUERIES]
+    queries = [app_query(parse(text), True) for _, text in QUERIES]
     with app.app_context():
         while not stop.is_set():
             for query in queries:
                 if stop.is_set():
                     break
-                untimed_search(query)
+                index.search(query, filters=visible_only(), newest=False, limit=LIMIT, time_limit=TIME_LIMIT)
                 count[0] += 1
 
 

@@ -130,7 +130,8 @@ def search_reindex_command() -> None:
 
 
 @search_cli.command("check")
-def search_check_command() -> None:
+@click.option("--repair", is_flag=True, help="Queue the missing posts, drop the extra entries and sync.")
+def search_check_command(repair: bool) -> None:
     """Report posts missing from the index and index entries without a post."""
     from .search import services as search_services
 
@@ -138,7 +139,14 @@ def search_check_command() -> None:
     click.echo(f"{len(missing)} missing from the index, {len(extra)} extra in the index.")
     if missing or extra:
         click.echo(f"missing: {sorted(missing)[:50]}  extra: {sorted(extra)[:50]}")
-        raise SystemExit(1)
+        if not repair:
+            raise SystemExit(1)
+        search_services.repair()
+        search_services.sync()
+        missing, extra = search_services.check()
+        click.echo(f"after repair: {len(missing)} missing, {len(extra)} extra.")
+        if missing or extra:
+            raise SystemExit(1)
 
 
 @search_cli.command("worker")
@@ -149,9 +157,13 @@ def search_worker_command(interval: float) -> None:
 
     from .search import services as search_services
 
+    last_repair = 0.0
     while True:
         search_services.sync()
         search_services.flush_log()
+        if time.monotonic() - last_repair > 600:  # the index is a cache: converge to the database
+            search_services.repair()
+            last_repair = time.monotonic()
         time.sleep(interval)
 
 

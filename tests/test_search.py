@@ -156,6 +156,9 @@ def test_cli_check_reindex_and_sync(runner, app):
     assert result.exit_code == 0 and "3 posts indexed" in result.output
     assert search_services.check() == (set(), set())
     assert runner.invoke(args=["search", "sync"]).exit_code == 0
+    index.apply([], [lost])
+    result = runner.invoke(args=["search", "check", "--repair"])
+    assert result.exit_code == 0 and "after repair: 0 missing, 0 extra" in result.output
 
 
 def test_search_works_outside_the_main_thread(app):

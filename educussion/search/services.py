@@ -133,6 +133,19 @@ def check() -> tuple[set[int], set[int]]:
     return in_db - in_index, in_index - in_db
 
 
+def repair() -> tuple[int, int]:
+    """Make the index converge to the database: queue the missing posts and drop entries without a post.
+    Returns (queued, removed); run `sync` afterwards (the worker does both)."""
+    missing, extra = check()
+    if extra:
+        index.apply([], sorted(extra))
+    if missing:
+        with write_transaction():
+            for post_id in sorted(missing):
+                queue_post(post_id)
+    return len(missing), len(extra)
+
+
 # ---------------------------------------------------------------- the search log
 
 class _LogBuffer:

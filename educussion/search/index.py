@@ -126,7 +126,8 @@ def apply(updates: Iterable[Document], deletions: Iterable[int]) -> None:
     """Write documents into the live index at once, or raise IndexBusy without waiting."""
     index = open_index()
     try:
-        writer = index.writer(timeout=0.0)
+        # compound=False: a compound segment is copied into memory on every searcher open (40 ms at 10k posts).
+        writer = index.writer(timeout=0.0, compound=False)
     except whoosh_index.LockError as error:
         raise IndexBusy() from error
     try:
@@ -146,7 +147,7 @@ def rebuild(documents: Iterable[Document], progress=None) -> int:
     os.makedirs(root, exist_ok=True)
     generation = _new_generation(root)
     index = whoosh_index.open_dir(os.path.join(root, generation))
-    writer = index.writer(limitmb=128)
+    writer = index.writer(limitmb=128, compound=False)
     count = 0
     for document in documents:
         writer.add_document(**document.fields())
@@ -187,8 +188,10 @@ def created_between(start: datetime | None, end: datetime | None) -> Query:
                         _microseconds(end) if end else None, endexcl=True)
 
 
-def search(query: Query, *, filters: list[Query], newest: bool, limit: int, time_limit: float) -> Hits:
-    """The first `limit` matching post ids, by relevance (ties by recency) or newest first."""
+def search(query: Query, *, filters: list[Query], newest: bool, limit: int, time_limit: float,
+           exclude: Query | None = None) -> Hits:
+    """The first `limit` matching post ids, by relevance (ties by recency) or newest first. `exclude` is a
+    mask (cheap when it matches few documents, e.g. hidden posts), `filters` must all match."""
     filter_query = And(filters) if filters else None
     sortedby = [FieldFacet("created", reverse=True)] if newest else [ScoreFacet(), FieldFacet("created", reverse=True)]
     with open_index().searcher() as searcher:
@@ -196,7 +199,9 @@ def search(query: Query, *, filters: list[Query], newest: bool, limit: int, time
         # use_alarm=False: SIGALRM only works in the main thread (threaded servers, gthread workers).
         timed = TimeLimitCollector(searcher.collector(limit=limit, sortedby=sortedby), timelimit=time_limit,
                                    use_alarm=False)
-        collector = FilterCollector(timed, allow=filter_query) if filter_query is not None else timed
+        collector = timed
+        if filter_query is not None or exclude is not None:
+            collector = FilterCollector(timed, allow=filter_query, restrict=exclude)
         timed_out = False
         try:
             searcher.search_with_collector(query, collector)

@@ -65,8 +65,6 @@ def _filter_queries(filters: Filters) -> list:
             queries.append(index.field_filter(name, value))
     if filters.threads_only:
         queries.append(index.field_filter("opening", True))
-    if not filters.include_hidden:
-        queries.append(index.field_filter("visible", True))
     if filters.start or filters.end:
         queries.append(index.created_between(
             _jst_midnight(filters.start) if filters.start else None,
@@ -84,7 +82,8 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
     if query is None:
         return results
     started = time.perf_counter()
-    hits = index.search(query, filters=_filter_queries(filters), newest=filters.newest,
+    hidden = None if filters.include_hidden else index.field_filter("visible", False)
+    hits = index.search(query, filters=_filter_queries(filters), exclude=hidden, newest=filters.newest,
                         limit=results.page * per_page, time_limit=current_app.config["SEARCH_TIME_LIMIT"])
     page_ids = hits.post_ids[(results.page - 1) * per_page:results.page * per_page]
     posts = {post.id: post for post in _load(page_ids)}

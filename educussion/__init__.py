@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import gettext
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
@@ -70,7 +71,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(token: str) -> User | None:
-        return db.session.execute(db.select(User).filter_by(session_token=token)).scalar_one_or_none()
+        # The theme moderator grants come in the same query: permission checks on every page need them.
+        query = db.select(User).options(joinedload(User.moderated_themes)).filter_by(session_token=token)
+        return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -67,6 +67,8 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "EMAIL_CONFIRM_MAX_AGE": 3 * 24 * 3600,
         "PASSWORD_RESET_MAX_AGE": 2 * 3600,
         "INVITATION_DAYS": _int(env.get("EDUCUSSION_INVITATION_DAYS"), 14),
+        "REPORTS_PER_HOUR": _int(env.get("EDUCUSSION_REPORTS_PER_HOUR"), 10),
+        "MODERATION_MAIL": _bool(env.get("EDUCUSSION_MODERATION_MAIL"), True),
         "BASE_URL": env.get("EDUCUSSION_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_BACKEND": "smtp" if env.get("EDUCUSSION_SMTP_HOST") else "file",
         "MAIL_FOLDER": env.get("EDUCUSSION_MAIL_FOLDER", ""),

@@ -3,34 +3,46 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .models import Post, Role, Theme, Thread, User
+from .models import Post, Role, Theme, Thread, User, Visibility
 
 
 def _is_member(user: User | None) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_verified)
 
 
-def can_start_thread(user: User | None, theme: Theme | None = None) -> bool:
-    return _is_member(user) and user.role.value in current_app.config["THREAD_STARTER_ROLES"]
+def _is_active_member(user: User | None) -> bool:
+    """A verified member who is not suspended: may post, report and moderate."""
+    return _is_member(user) and not user.is_suspended
 
 
-def can_reply(user: User | None, thread: Thread) -> bool:
-    return _is_member(user) and not thread.is_locked
-
-
-def can_edit_post(user: User | None, post: Post) -> bool:
-    """Authors edit their own posts; moderators' edits come with the moderation tools."""
-    return _is_member(user) and post.author_id == user.id
-
-
-def can_view_history(user: User | None, post: Post) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return post.author_id == user.id or is_secretariat(user)
+def _theme_id(thing: Theme | Thread | Post | int) -> int:
+    if isinstance(thing, Theme):
+        return thing.id
+    if isinstance(thing, Thread):
+        return thing.theme_id
+    if isinstance(thing, Post):
+        return thing.thread.theme_id
+    return thing
 
 
 def is_secretariat(user: User | None) -> bool:
     return _is_member(user) and user.role == Role.SECRETARIAT
+
+
+def can_moderate(user: User | None, thing: Theme | Thread | Post | int) -> bool:
+    """The secretariat everywhere; a theme moderator in their theme."""
+    if not _is_active_member(user):
+        return False
+    return user.role == Role.SECRETARIAT or _theme_id(thing) in user.moderated_theme_ids
+
+
+def can_use_moderation_queue(user: User | None) -> bool:
+    return _is_active_member(user) and (user.role == Role.SECRETARIAT or bool(user.moderated_theme_ids))
+
+
+def can_manage_moderation(user: User | None) -> bool:
+    """Settings, watched words, theme moderators, suspensions and the audit log: the secretariat."""
+    return _is_active_member(user) and user.role == Role.SECRETARIAT
 
 
 def can_manage_members(user: User | None) -> bool:
@@ -38,11 +50,62 @@ def can_manage_members(user: User | None) -> bool:
     return is_secretariat(user)
 
 
+def can_start_thread(user: User | None, theme: Theme | None = None) -> bool:
+    return _is_active_member(user) and user.role.value in current_app.config["THREAD_STARTER_ROLES"]
+
+
+def can_view_thread(user: User | None, thread: Thread) -> bool:
+    """Visible threads: everyone. Pending, rejected or hidden ones: their author and moderators."""
+    if thread.status == Visibility.VISIBLE:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return thread.author_id == user.id or can_moderate(user, thread)
+
+
+def can_reply(user: User | None, thread: Thread) -> bool:
+    return _is_active_member(user) and thread.accepts_replies
+
+
+def can_read_post_body(user: User | None, post: Post) -> bool:
+    """Visible posts: everyone. Hidden, pending and rejected ones: the author and moderators."""
+    if post.status == Visibility.VISIBLE:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return post.author_id == user.id or can_moderate(user, post)
+
+
+def can_edit_post(user: User | None, post: Post) -> bool:
+    """Authors edit their own posts while visible or pending; moderators edit any (with a reason)."""
+    if not _is_active_member(user):
+        return False
+    if can_moderate(user, post):
+        return True
+    return post.author_id == user.id and post.status in (Visibility.VISIBLE, Visibility.PENDING)
+
+
+def can_view_history(user: User | None, post: Post) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return post.author_id == user.id or can_moderate(user, post) or is_secretariat(user)
+
+
+def can_report(user: User | None, post: Post) -> bool:
+    return (_is_active_member(user) and post.author_id != user.id and post.status == Visibility.VISIBLE
+            and post.thread.status == Visibility.VISIBLE)
+
+
 TEMPLATE_PREDICATES = {
-    "can_manage_members": can_manage_members,
-    "can_start_thread": can_start_thread,
-    "can_reply": can_reply,
     "can_edit_post": can_edit_post,
+    "can_manage_members": can_manage_members,
+    "can_manage_moderation": can_manage_moderation,
+    "can_moderate": can_moderate,
+    "can_read_post_body": can_read_post_body,
+    "can_reply": can_reply,
+    "can_report": can_report,
+    "can_start_thread": can_start_thread,
+    "can_use_moderation_queue": can_use_moderation_queue,
     "can_view_history": can_view_history,
     "is_secretariat": is_secretariat,
 }

@@ -121,8 +121,19 @@ def test_edit_without_changes_writes_no_revision(app):
 def test_cannot_edit_someone_elses_post(app):
     post = make_thread().posts[0]
     with pytest.raises(PermissionDenied):
-        services.edit_post(post, actor=make_user(Role.SECRETARIAT), body="書き換え")
+        services.edit_post(post, actor=make_user(Role.MAYOR), body="書き換え", reason="理由")
     assert db.session.get(Post, post.id).body_source != "書き換え"
+
+
+def test_a_moderator_edit_needs_a_reason_and_is_marked(app):
+    post = make_thread().posts[0]
+    secretariat = make_user(Role.SECRETARIAT)
+    with pytest.raises(InvalidInput) as error:
+        services.edit_post(post, actor=secretariat, body="書き換え")
+    assert error.value.field == "reason"
+    services.edit_post(post, actor=secretariat, body="電話番号を削除しました。", reason="個人情報のため")
+    revision = db.session.get(Post, post.id).revisions[-1]
+    assert (revision.is_moderator_edit, revision.reason, revision.editor_id) == (True, "個人情報のため", secretariat.id)
 
 
 def test_theme_counters_across_themes(app):

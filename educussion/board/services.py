@@ -1,19 +1,21 @@
 """Board changes: start a thread, reply, edit a post."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_babel import gettext as _
-from sqlalchemy import case, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, text
+from .. import audit, mail, text
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
-from ..models import AuditAction, Post, PostRevision, Theme, Thread, User, utcnow
+from ..models import (AuditAction, NotificationKind, Post, PostRevision, Report, ReportReason, Theme, Thread, User,
+                      Visibility, utcnow)
+from ..moderation import policy
+from ..notifications.services import notify
 from ..permissions import can_edit_post, can_reply, can_start_thread
 from ..search import services as search
+from . import counters
 
 MAX_TITLE_LENGTH = 120
 MAX_BODY_LENGTH = 20000
@@ -37,11 +39,6 @@ def clean_body(body: str) -> str:
     return body
 
 
-def _later(column, when: datetime):
-    """The later of a stored time and `when`, computed by the database (safe under concurrency)."""
-    return case((column.is_(None), when), (column < when, when), else_=column)
-
-
 def _existing_post(actor: User, idempotency_key: str | None) -> Post | None:
     if not idempotency_key:
         return None
@@ -50,7 +47,18 @@ def _existing_post(actor: User, idempotency_key: str | None) -> Post | None:
     ).scalar()
 
 
-def _new_post(thread: Thread, actor: User, body: str, position: int, idempotency_key: str | None, now) -> Post:
+def clean_reason(reason: str | None, field: str = "reason") -> str:
+    """Moderators give a reason for everything they do; it is recorded and shown to the people concerned."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInput(field, _("Please enter the reason. It is recorded and shown to the author."))
+    if len(reason) > 1000:
+        raise InvalidInput(field, _("Use at most %(count)d characters.", count=1000))
+    return reason
+
+
+def _new_post(thread: Thread, actor: User, body: str, position: int, idempotency_key: str | None, now,
+              screening: policy.Screening) -> Post:
     post = Post(
         thread=thread,
         position=position,
@@ -63,22 +71,26 @@ def _new_post(thread: Thread, actor: User, body: str, position: int, idempotency
         body_html=text.render(body),
         idempotency_key=idempotency_key or None,
         created_at=now,
+        status=screening.status,
+        moderation_reason=screening.hold_reason,
     )
+    _flag(post, screening)
     post.revisions.append(PostRevision(number=1, editor=actor, body_source=body, created_at=now))
     db.session.add(post)
     return post
 
 
-def _count_post_in_theme(theme_id: int, now: datetime, *, new_thread: bool) -> None:
-    values = {
-        "post_count": Theme.post_count + 1,
-        "last_posted_at": _later(Theme.last_posted_at, now),
-    }
-    if new_thread:
-        values["thread_count"] = Theme.thread_count + 1
-    db.session.execute(update(Theme).where(Theme.id == theme_id).values(**values), execution_options={
-        "synchronize_session": False
-    })
+def _flag(post: Post, screening: policy.Screening) -> None:
+    """Watched words with the "flag" action report the post automatically (a report without a reporter)."""
+    if screening.flags:
+        words = "、".join(dict.fromkeys(word.display for word in screening.flags))
+        db.session.add(Report(post=post, reporter_id=None, reason=ReportReason.WATCHED_WORD, details=words))
+
+
+def _summary(text_: str, screening: policy.Screening) -> str:
+    if screening.status == Visibility.PENDING:
+        return f"{text_} [{_('awaiting approval')}: {screening.hold_reason}]"
+    return text_
 
 
 def _run_idempotent(actor: User, idempotency_key: str | None, work):
@@ -103,16 +115,20 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         raise PermissionDenied(_("Your account cannot start threads."))
     title = clean_title(title)
     body = clean_body(body)
+    screening = policy.screen(actor, theme.id, title=title, body=body, new_post=True)
 
     def work() -> Post:
         now = utcnow()
+        visible = screening.status == Visibility.VISIBLE
+        # A thread whose opening post waits for approval waits with it.
         thread = Thread(theme_id=theme.id, author=actor, title=title, created_at=now, last_posted_at=now,
-                        post_count=1)
+                        post_count=1 if visible else 0, last_position=1, status=screening.status)
         db.session.add(thread)
-        post = _new_post(thread, actor, body, 1, idempotency_key, now)
+        post = _new_post(thread, actor, body, 1, idempotency_key, now, screening)
         post.revisions[0].title = title
-        _count_post_in_theme(theme.id, now, new_thread=True)
-        audit.record(actor, AuditAction.THREAD_CREATED, thread, summary=title)
+        if visible:
+            counters.add_to_theme(theme.id, threads=1, posts=1, posted_at=now)
+        audit.record(actor, AuditAction.THREAD_CREATED, thread, summary=_summary(title, screening))
         search.queue_post(post.id)
         return post
 
@@ -125,23 +141,27 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
     if not can_reply(actor, thread):
         raise PermissionDenied(_("Your account cannot reply in this thread."))
     body = clean_body(body)
+    screening = policy.screen(actor, thread.theme_id, title=None, body=body, new_post=True)
 
     def work() -> Post:
         if not can_reply(actor, thread):  # re-checked on fresh data, under the write lock
             raise PermissionDenied(_("Your account cannot reply in this thread."))
         now = utcnow()
+        visible = screening.status == Visibility.VISIBLE
+        values = {"last_position": Thread.last_position + 1}
+        if visible:
+            values.update(post_count=Thread.post_count + 1, last_posted_at=counters.later(Thread.last_posted_at, now))
         # The row update both counts the post and hands out its position; concurrent replies queue on it.
         position = db.session.execute(
-            update(Thread)
-            .where(Thread.id == thread.id)
-            .values(post_count=Thread.post_count + 1, last_posted_at=_later(Thread.last_posted_at, now))
-            .returning(Thread.post_count),
+            update(Thread).where(Thread.id == thread.id).values(**values).returning(Thread.last_position),
             execution_options={"synchronize_session": False},
         ).scalar_one()
-        db.session.expire(thread, ["post_count", "last_posted_at"])
-        post = _new_post(thread, actor, body, position, idempotency_key, now)
-        _count_post_in_theme(thread.theme_id, now, new_thread=False)
-        audit.record(actor, AuditAction.POST_CREATED, post, summary=text.excerpt(post.body_html, 200))
+        db.session.expire(thread, ["post_count", "last_posted_at", "last_position"])
+        post = _new_post(thread, actor, body, position, idempotency_key, now, screening)
+        if visible:
+            counters.add_to_theme(thread.theme_id, posts=1, posted_at=now)
+        audit.record(actor, AuditAction.POST_CREATED, post,
+                     summary=_summary(text.excerpt(post.body_html, 200), screening))
         search.queue_post(post.id)
         return post
 
@@ -150,13 +170,20 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
     return post
 
 
-def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -> Post:
-    """Change a post (and, for an opening post, its thread's title); the old text stays as a revision."""
+def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, reason: str | None = None) -> Post:
+    """Change a post (and, for an opening post, its thread's title); the old text stays as a revision.
+
+    A moderator editing someone else's post must give a reason; the revision is marked as a moderator's
+    edit and the author is told. An author's edit passes the watched words again."""
     if not can_edit_post(actor, post):
         raise PermissionDenied(_("You can only edit your own posts."))
+    by_moderator = post.author_id != actor.id
+    reason = clean_reason(reason) if by_moderator else None
     body = clean_body(body)
     is_opening = post.position == 1
     new_title = clean_title(title) if is_opening and title is not None else None
+    screening = (policy.Screening() if by_moderator
+                 else policy.screen(actor, post.thread.theme_id, title=new_title, body=body, new_post=False))
     with write_transaction():
         thread = post.thread
         if body == post.body_source and (new_title is None or new_title == thread.title):
@@ -170,9 +197,25 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None) -
         post.edited_at = now
         post.revisions.append(
             PostRevision(number=number, editor=actor, body_source=body, created_at=now,
-                         title=thread.title if is_opening else None)
+                         title=thread.title if is_opening else None, is_moderator_edit=by_moderator, reason=reason)
         )
-        audit.record(actor, AuditAction.POST_EDITED, post, summary=f"revision {number}")
+        if screening.status == Visibility.PENDING and post.status == Visibility.VISIBLE:
+            if is_opening:  # the thread is public already: have it reviewed rather than withdraw it
+                db.session.add(Report(post=post, reporter_id=None, reason=ReportReason.WATCHED_WORD,
+                                      details=screening.hold_reason))
+            else:
+                counters.lock_thread(thread.id)
+                post.status = Visibility.PENDING
+                post.moderation_reason = screening.hold_reason
+                counters.add_posts(thread, -1)
+        _flag(post, screening)
+        if by_moderator:
+            audit.record(actor, AuditAction.POST_EDITED_BY_MODERATOR, post, summary=f"revision {number}",
+                         reason=reason)
+            notify(post.author, NotificationKind.POST_EDITED_BY_MODERATOR, post=post, reason=reason)
+        else:
+            audit.record(actor, AuditAction.POST_EDITED, post, summary=_summary(f"revision {number}", screening))
         search.queue_post(post.id)
     search.drain_after_commit()
+    mail.send_queued()
     return post

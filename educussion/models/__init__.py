@@ -11,8 +11,21 @@ from .accounts import (
     new_session_token,
 )
 from .audit import AuditAction, AuditEntry
-from .board import Post, PostRevision, Theme, Thread
+from .board import Post, PostRevision, Theme, Thread, Visibility
 from .mail import OutgoingMail
+from .moderation import (
+    REPORT_REASON_LABELS,
+    ModerationSettings,
+    Notification,
+    NotificationKind,
+    Report,
+    ReportReason,
+    ReportStatus,
+    Suspension,
+    ThemeModerator,
+    WatchedWord,
+    WatchedWordAction,
+)
 from .search import SearchLog, SearchOutbox
 from .security import LoginThrottle
 from .types import utcnow
@@ -21,6 +34,18 @@ from .verification import Invitation, RequestStatus, VerificationRequest
 __all__ = [
     "ORGANISATION_KIND_LABELS",
     "ROLE_LABELS",
+    "REPORT_REASON_LABELS",
+    "ModerationSettings",
+    "Notification",
+    "NotificationKind",
+    "Report",
+    "ReportReason",
+    "ReportStatus",
+    "Suspension",
+    "ThemeModerator",
+    "Visibility",
+    "WatchedWord",
+    "WatchedWordAction",
     "Invitation",
     "LoginThrottle",
     "OrganisationKind",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .moderation import ThemeModerator
 
 
 class Role(str, enum.Enum):
@@ -118,11 +122,32 @@ class User(UserMixin, db.Model):
     # Flask-Login's id: rotating it (password change) ends every session and "remember me" cookie.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 利用停止: set with the reason; it ends by itself once `suspended_until` has passed (None: indefinite).
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # Kept by SQL expressions with each notification, so the header needs no query.
+    unread_notifications: Mapped[int] = mapped_column(default=0)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    moderated_themes: Mapped[list[ThemeModerator]] = relationship(
+        primaryjoin="and_(ThemeModerator.user_id == User.id, ThemeModerator.revoked_at.is_(None))",
+        foreign_keys="ThemeModerator.user_id",
+        viewonly=True,
+    )
 
     def get_id(self) -> str:
         return self.session_token
+
+    @property
+    def is_suspended(self) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > utcnow()
+
+    @property
+    def moderated_theme_ids(self) -> set[int]:
+        return {grant.theme_id for grant in self.moderated_themes}
 
     @property
     def is_verified(self) -> bool:

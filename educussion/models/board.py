@@ -1,6 +1,7 @@
 """The board: themes, threads, posts and their revisions."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from flask_babel import get_locale
@@ -10,6 +11,15 @@ from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 from ..extensions import db
 from .accounts import Role, User, format_affiliation
 from .types import UTCDateTime, str_enum, utcnow
+
+
+class Visibility(str, enum.Enum):
+    """Who sees a post or a thread. Nothing is ever deleted: only this changes."""
+
+    VISIBLE = "visible"
+    PENDING = "pending"  # awaiting approval: the author and moderators only
+    HIDDEN = "hidden"  # hidden by a moderator: the public sees a placeholder with the reason
+    REJECTED = "rejected"  # not approved: the author and moderators only
 
 
 class Theme(db.Model):
@@ -52,12 +62,19 @@ class Thread(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    post_count: Mapped[int] = mapped_column(default=0)  # the opening post included
+    post_count: Mapped[int] = mapped_column(default=0)  # visible posts, the opening post included
+    # Positions handed out so far (pending, hidden and moved-away posts keep theirs: pages never shift).
+    last_position: Mapped[int] = mapped_column(default=0)
     is_pinned: Mapped[bool] = mapped_column(default=False)
     is_locked: Mapped[bool] = mapped_column(default=False)
+    is_closed: Mapped[bool] = mapped_column(default=False)  # クローズ (解決済み): no new replies
+    status: Mapped[Visibility] = mapped_column(str_enum(Visibility), default=Visibility.VISIBLE, index=True)
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     theme: Mapped[Theme] = relationship(back_populates="threads")
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     posts: Mapped[list[Post]] = relationship(back_populates="thread", order_by="Post.position")
     opening_post: Mapped[Post | None] = relationship(
         primaryjoin=lambda: and_(foreign(Post.thread_id) == Thread.id, Post.position == 1),
@@ -68,6 +85,14 @@ class Thread(db.Model):
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == Visibility.VISIBLE
+
+    @property
+    def accepts_replies(self) -> bool:
+        return self.is_visible and not self.is_locked and not self.is_closed
 
 
 class Post(db.Model):
@@ -92,9 +117,13 @@ class Post(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[Visibility] = mapped_column(str_enum(Visibility), default=Visibility.VISIBLE, index=True)
+    moderation_reason: Mapped[str | None] = mapped_column(Text)  # why hidden, rejected or held
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     thread: Mapped[Thread] = relationship(back_populates="posts")
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     revisions: Mapped[list[PostRevision]] = relationship(
         back_populates="post", order_by="PostRevision.number"
     )
@@ -106,6 +135,15 @@ class Post(db.Model):
     @property
     def anchor(self) -> str:
         return f"post-{self.id}"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == Visibility.VISIBLE
+
+    @property
+    def is_public(self) -> bool:
+        """Counted and searchable: visible, in a visible thread."""
+        return self.status == Visibility.VISIBLE and self.thread.status == Visibility.VISIBLE
 
 
 class PostRevision(db.Model):
@@ -121,6 +159,8 @@ class PostRevision(db.Model):
     title: Mapped[str | None] = mapped_column(String(200))  # the thread title, for opening posts
     body_source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    is_moderator_edit: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str | None] = mapped_column(Text)  # a moderator's edit always has one
 
     post: Mapped[Post] = relationship(back_populates="revisions")
     editor: Mapped[User | None] = relationship()

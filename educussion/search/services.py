@@ -34,9 +34,9 @@ def document_for(post: Post) -> index.Document:
         theme=thread.theme.slug,
         role=post.author_role.value,
         prefecture=post.author_prefecture,
-        status="locked" if thread.is_locked else "open",
+        status="locked" if thread.is_locked or thread.is_closed else "open",
         opening=post.position == 1,
-        visible=True,  # hidden and pending posts come with the moderation tools
+        visible=post.is_public,  # hidden, pending, rejected, or in a thread that is not visible
         created=post.created_at,
     )
 

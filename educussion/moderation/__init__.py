@@ -1,0 +1,1 @@
+"""Moderation: reports, the queue, hiding and approving, thread tools, watched words, suspensions."""

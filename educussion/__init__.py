@@ -78,7 +78,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .auditlog.views import bp as auditlog_bp
     from .board.views import bp as board_bp
+    from .moderation.views import bp as moderation_bp
+    from .notifications.views import bp as notifications_bp
     from .orgs.views import bp as orgs_bp
     from .search.views import bp as search_bp
     from .verification.views import bp as verification_bp
@@ -88,6 +91,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(verification_bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(auditlog_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -97,10 +103,11 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import i18n
+    from . import i18n, text
     from .permissions import TEMPLATE_PREDICATES
 
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+    app.jinja_env.filters["excerpt"] = text.excerpt
     i18n.register_template_helpers(app)
 
 

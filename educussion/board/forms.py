@@ -44,3 +44,6 @@ class EditPostForm(FlaskForm):
         _l("Body"), [DataRequired(REQUIRED), Length(max=MAX_BODY_LENGTH)], description=BODY_HELP,
         render_kw={"rows": 12},
     )
+    # Only when a moderator edits someone else's post (the view removes it otherwise).
+    reason = TextAreaField(_l("Reason for the edit"), [Length(max=1000)], render_kw={"rows": 2},
+                           description=_l("Recorded in the audit log and shown to the author."))

@@ -1,12 +1,16 @@
 """Read-only lookups for the board's pages (and, later, exports)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Post, PostRevision, Theme, Thread
+from ..models import Post, PostRevision, Theme, Thread, User, Visibility
 from ..pagination import Page, clamp_page
+from ..permissions import can_moderate
+
+# Hidden posts keep their place (a placeholder with the reason); pending and rejected ones do not.
+_SHOWN_TO_EVERYONE = (Visibility.VISIBLE, Visibility.HIDDEN)
 
 
 def themes() -> list[Theme]:
@@ -19,7 +23,7 @@ def theme_by_slug(slug: str) -> Theme | None:
 
 def _thread_rows():
     # The opening post carries the author snapshot shown in lists; the author row gives the name.
-    return select(Thread).options(
+    return select(Thread).where(Thread.status == Visibility.VISIBLE).options(
         joinedload(Thread.opening_post).joinedload(Post.author),
         joinedload(Thread.theme),
     )
@@ -46,9 +50,12 @@ def thread_by_id(thread_id: int) -> Thread | None:
     return db.session.execute(select(Thread).options(joinedload(Thread.theme)).filter_by(id=thread_id)).scalar()
 
 
-def thread_posts(thread: Thread, page: int | None, per_page: int) -> Page[Post]:
-    """Posts by position: page n holds positions ((n-1)*per_page, n*per_page] (no OFFSET scan)."""
-    number = clamp_page(page, thread.post_count, per_page)
+def thread_posts(thread: Thread, page: int | None, per_page: int, viewer: User | None = None) -> Page[Post]:
+    """Posts by position: page n holds positions ((n-1)*per_page, n*per_page] (no OFFSET scan).
+
+    Pending and rejected posts are shown to their author and to moderators only; a page may then hold
+    fewer posts than `per_page`, but a post never changes page."""
+    number = clamp_page(page, thread.last_position, per_page)
     first = (number - 1) * per_page + 1
     query = (
         select(Post)
@@ -56,7 +63,12 @@ def thread_posts(thread: Thread, page: int | None, per_page: int) -> Page[Post]:
         .where(Post.thread_id == thread.id, Post.position.between(first, first + per_page - 1))
         .order_by(Post.position)
     )
-    return Page(list(db.session.execute(query).scalars()), number, per_page, thread.post_count)
+    if not can_moderate(viewer, thread):
+        shown = Post.status.in_(_SHOWN_TO_EVERYONE)
+        if viewer is not None and getattr(viewer, "is_authenticated", False):
+            shown = or_(shown, Post.author_id == viewer.id)
+        query = query.where(shown)
+    return Page(list(db.session.execute(query).scalars()), number, per_page, thread.last_position)
 
 
 def page_of_position(position: int, per_page: int) -> int:

@@ -1,14 +1,15 @@
 """The board's pages: home, themes, threads, replies, edits and revision history."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import InvalidInput, PermissionDenied
 from ..forms import attach_error
-from ..permissions import can_edit_post, can_start_thread, can_view_history
-from . import queries, services
+from ..models import Visibility
+from ..permissions import can_edit_post, can_read_post_body, can_start_thread, can_view_history, can_view_thread
+from . import diff, queries, services
 from .forms import EditPostForm, ReplyForm, ThreadForm
 
 bp = Blueprint("board", __name__)
@@ -51,6 +52,8 @@ def new_thread(slug: str):
         if not current_user.is_verified:
             raise PermissionDenied(
                 _("Your account has not been verified yet. You can post once the secretariat has verified it."))
+        if current_user.is_suspended:
+            raise PermissionDenied(_("Your account is suspended from posting."))
         raise PermissionDenied(
             _("Threads are started by mayors, municipal staff and the secretariat; you can reply in any thread."))
     form = ThreadForm()
@@ -63,27 +66,41 @@ def new_thread(slug: str):
         except InvalidInput as error:
             attach_error(form, error)
         else:
-            flash(_("Your thread has been posted."), "success")
+            if thread.status == Visibility.PENDING:
+                flash(_("Your thread has been received. It will appear once the secretariat has approved it."),
+                      "success")
+            else:
+                flash(_("Your thread has been posted."), "success")
             return redirect(url_for("board.show_thread", thread_id=thread.id))
     status = 200 if request.method == "GET" else 400
     return render_template("board/new_thread.html", theme=theme, form=form), status
 
 
+def _viewable_thread(thread_id: int):
+    """The thread, if the viewer may see it; a hidden thread shows its placeholder to everyone else."""
+    thread = _found(queries.thread_by_id(thread_id))
+    if can_view_thread(current_user, thread):
+        return thread
+    if thread.status == Visibility.HIDDEN:
+        abort(make_response(render_template("board/thread_hidden.html", thread=thread), 404))
+    abort(404)
+
+
 def _render_thread(thread, reply_form, page_number=None, status=200):
-    page = queries.thread_posts(thread, page_number, current_app.config["POSTS_PER_PAGE"])
+    page = queries.thread_posts(thread, page_number, current_app.config["POSTS_PER_PAGE"], current_user)
     return render_template("board/thread.html", thread=thread, page=page, form=reply_form), status
 
 
 @bp.get("/threads/<int:thread_id>")
 def show_thread(thread_id: int):
-    thread = _found(queries.thread_by_id(thread_id))
+    thread = _viewable_thread(thread_id)
     return _render_thread(thread, ReplyForm(formdata=None), _page_arg())
 
 
 @bp.post("/threads/<int:thread_id>/reply")
 @login_required
 def reply(thread_id: int):
-    thread = _found(queries.thread_by_id(thread_id))
+    thread = _viewable_thread(thread_id)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -93,15 +110,27 @@ def reply(thread_id: int):
         except InvalidInput as error:
             attach_error(form, error)
         else:
-            flash(_("Your reply has been posted."), "success")
+            if post.status == Visibility.PENDING:
+                flash(_("Your reply has been received. It will appear once the secretariat has approved it."),
+                      "success")
+            else:
+                flash(_("Your reply has been posted."), "success")
             return redirect(post_url(post))
     # Show the last page, where the reply form is, with what the user wrote.
     return _render_thread(thread, form, page_number=10**9, status=400)
 
 
+def _viewable_post(post_id: int):
+    post = _found(queries.post_by_id(post_id))
+    _viewable_thread(post.thread_id)
+    if post.status in (Visibility.PENDING, Visibility.REJECTED) and not can_read_post_body(current_user, post):
+        abort(404)
+    return post
+
+
 @bp.get("/posts/<int:post_id>")
 def permalink(post_id: int):
-    return redirect(post_url(_found(queries.post_by_id(post_id))))
+    return redirect(post_url(_viewable_post(post_id)))
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -111,14 +140,18 @@ def edit_post(post_id: int):
     if not can_edit_post(current_user, post):
         raise PermissionDenied(_("You can only edit your own posts."))
     is_opening = post.position == 1
+    by_moderator = post.author_id != current_user.id
     form = EditPostForm()
+    if not by_moderator:
+        del form.reason
     if request.method == "GET":
         form.body.data = post.body_source
         form.title.data = post.thread.title if is_opening else None
     if form.validate_on_submit():
         try:
             services.edit_post(
-                post, actor=current_user, body=form.body.data, title=form.title.data if is_opening else None
+                post, actor=current_user, body=form.body.data, title=form.title.data if is_opening else None,
+                reason=form.reason.data if by_moderator else None,
             )
         except InvalidInput as error:
             attach_error(form, error)
@@ -126,7 +159,8 @@ def edit_post(post_id: int):
             flash(_("Your changes have been saved."), "success")
             return redirect(post_url(post))
     status = 200 if request.method == "GET" else 400
-    return render_template("board/edit_post.html", post=post, form=form, is_opening=is_opening), status
+    return render_template("board/edit_post.html", post=post, form=form, is_opening=is_opening,
+                           by_moderator=by_moderator), status
 
 
 @bp.get("/posts/<int:post_id>/history")
@@ -135,4 +169,4 @@ def post_history(post_id: int):
     post = _found(queries.post_with_revisions(post_id))
     if not can_view_history(current_user, post):
         raise PermissionDenied(_("Only the author and the secretariat can see the edit history."))
-    return render_template("board/history.html", post=post)
+    return render_template("board/history.html", post=post, changes=diff.revision_changes(post.revisions))

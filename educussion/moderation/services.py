@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from .. import audit, mail
 from ..board import counters
@@ -104,8 +104,14 @@ def _close_reports(post: Post, status: ReportStatus, *, actor: User, reason: str
             notify(report.reporter, kind, post=post)
 
 
+def _is_auto_hidden(post: Post) -> bool:
+    """Hidden by the reports themselves (no moderator), until a moderator reviews it."""
+    return post.status == Visibility.HIDDEN and post.moderated_by_id is None
+
+
 def dismiss_reports(post: Post, *, actor: User, reason: str) -> int:
-    """The post stays as it is; its open reports are closed. Returns how many were closed."""
+    """The post stays as it is (or, if the reports hid it automatically, is shown again); its open reports
+    are closed. Returns how many were closed."""
     _require(can_moderate(actor, post))
     reason = clean_reason(reason)
     with write_transaction():
@@ -114,7 +120,13 @@ def dismiss_reports(post: Post, *, actor: User, reason: str) -> int:
         if count == 0:
             raise InvalidInput(None, _("This post has no open reports."))
         _close_reports(post, ReportStatus.DISMISSED, actor=actor, reason=reason)
-        audit.record(actor, AuditAction.REPORTS_DISMISSED, post, summary=str(count), reason=reason)
+        summary = str(count)
+        if _is_auto_hidden(post):
+            _set_post_status(post, Visibility.VISIBLE, actor=actor, reason=reason)
+            summary += " (shown again)"
+            if post.author_id != actor.id:
+                notify(post.author, NotificationKind.POST_UNHIDDEN, post=post, reason=reason)
+        audit.record(actor, AuditAction.REPORTS_DISMISSED, post, summary=summary, reason=reason)
     _after_commit()
     return count
 
@@ -137,11 +149,11 @@ def _set_post_status(post: Post, status: Visibility, *, actor: User | None, reas
 
 def _post_action(post: Post, *, actor: User, reason: str, expected: Visibility, new_status: Visibility,
                  action: AuditAction, kind: NotificationKind, wrong_state: str,
-                 extra: Callable[[Post, str], None] | None = None) -> Post:
+                 extra: Callable[[Post, str], None] | None = None, or_auto_hidden: bool = False) -> Post:
     _require(can_moderate(actor, post))
     reason = clean_reason(reason)
     with write_transaction():
-        if post.status != expected:
+        if post.status != expected and not (or_auto_hidden and _is_auto_hidden(post)):
             raise InvalidInput(None, wrong_state)
         _set_post_status(post, new_status, actor=actor, reason=reason)
         if extra is not None:
@@ -154,12 +166,13 @@ def _post_action(post: Post, *, actor: User, reason: str, expected: Visibility, 
 
 
 def hide_post(post: Post, *, actor: User, reason: str) -> Post:
-    """Hide a visible post: the public sees a placeholder with the reason; its open reports are upheld."""
+    """Hide a visible post: the public sees a placeholder with the reason; its open reports are upheld.
+    A post the reports hid automatically is hidden for good the same way (the review upholds them)."""
     return _post_action(
         post, actor=actor, reason=reason, expected=Visibility.VISIBLE, new_status=Visibility.HIDDEN,
         action=AuditAction.POST_HIDDEN, kind=NotificationKind.POST_HIDDEN,
         wrong_state=_("Only a visible post can be hidden."),
-        extra=lambda p, r: _close_reports(p, ReportStatus.UPHELD, actor=actor, reason=r))
+        extra=lambda p, r: _close_reports(p, ReportStatus.UPHELD, actor=actor, reason=r), or_auto_hidden=True)
 
 
 def unhide_post(post: Post, *, actor: User, reason: str) -> Post:
@@ -431,8 +444,11 @@ def unsuspend_user(user: User, *, actor: User, reason: str) -> User:
         if not user.is_suspended:
             raise InvalidInput(None, _("This account is not suspended."))
         now = utcnow()
-        db.session.execute(update(Suspension).where(Suspension.user_id == user.id, Suspension.lifted_at.is_(None))
-                           .values(lifted_at=now, lifted_by_id=actor.id, lift_reason=reason))
+        # Only the running suspension is lifted: one that ended by itself stays as it ended.
+        db.session.execute(update(Suspension).where(
+            Suspension.user_id == user.id, Suspension.lifted_at.is_(None),
+            or_(Suspension.ends_at.is_(None), Suspension.ends_at > now))
+            .values(lifted_at=now, lifted_by_id=actor.id, lift_reason=reason))
         user.suspended_at = user.suspended_until = user.suspension_reason = None
         audit.record(actor, AuditAction.USER_UNSUSPENDED, user, reason=reason)
         notify(user, NotificationKind.USER_UNSUSPENDED, reason=reason)
@@ -445,7 +461,10 @@ def unsuspend_user(user: User, *, actor: User, reason: str) -> User:
 def update_settings(*, actor: User, premoderated_roles: Sequence[str], first_posts_to_approve: int,
                     auto_hide_reports: int, reason: str | None = None) -> ModerationSettings:
     _require(can_manage_moderation(actor))
-    roles = sorted({Role(value).value for value in premoderated_roles if value != Role.SECRETARIAT.value})
+    try:
+        roles = sorted({Role(value).value for value in premoderated_roles if value != Role.SECRETARIAT.value})
+    except ValueError:
+        raise InvalidInput("premoderated_roles", _("Please choose a role."))
     for field, value in (("first_posts_to_approve", first_posts_to_approve), ("auto_hide_reports", auto_hide_reports)):
         if value is None or not 0 <= value <= 100:
             raise InvalidInput(field, _("Enter a number from 0 to 100."))
@@ -490,9 +509,10 @@ def add_watched_word(*, actor: User, pattern: str, action: str, is_regex: bool =
     return word
 
 
-def add_preset(key: str, *, actor: User, action: str) -> WatchedWord:
+def add_preset(key: str, *, actor: User, action: str, reason: str | None = None) -> WatchedWord:
     label, pattern = policy.PRESETS[key]
-    return add_watched_word(actor=actor, pattern=pattern, action=action, is_regex=True, label=str(label))
+    return add_watched_word(actor=actor, pattern=pattern, action=action, is_regex=True, label=str(label),
+                            reason=reason)
 
 
 def remove_watched_word(word: WatchedWord, *, actor: User, reason: str | None = None) -> WatchedWord:

@@ -7,7 +7,7 @@ from sqlalchemy import case, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Organisation, OrganisationKind, Post, Thread, User, Verification
+from ..models import Organisation, OrganisationKind, Post, Thread, User, Verification, Visibility
 from .codes import domain_hint_labels, load_municipalities, normalise_municipality_code
 
 
@@ -111,7 +111,7 @@ def threads_by_members(organisation: Organisation, limit: int = 20) -> list[Thre
     )
     query = (
         select(Thread)
-        .where(Thread.id.in_(opened_here))
+        .where(Thread.id.in_(opened_here), Thread.status == Visibility.VISIBLE)
         .options(joinedload(Thread.theme), joinedload(Thread.opening_post).joinedload(Post.author))
         .order_by(Thread.last_posted_at.desc())
         .limit(limit)

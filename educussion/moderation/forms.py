@@ -1,0 +1,114 @@
+"""Moderation forms: input shape only; the services enforce the rules (reasons included)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import REPORT_REASON_LABELS, ROLE_LABELS, ReportReason, Role, WatchedWordAction
+
+REASON_HELP = _l("Recorded in the audit log and shown to the people concerned.")
+
+
+def reason_field(label=_l("Reason")) -> TextAreaField:
+    return TextAreaField(label, [Length(max=1000)], description=REASON_HELP, render_kw={"rows": 2})
+
+
+class ReportForm(FlaskForm):
+    reason = SelectField(
+        _l("Reason"),
+        choices=[SelectChoice(reason.value, REPORT_REASON_LABELS[reason])
+                 for reason in ReportReason if reason != ReportReason.WATCHED_WORD],
+        validate_choice=False,
+    )
+    details = TextAreaField(_l("Details"), [Length(max=1000)], render_kw={"rows": 4},
+                            description=_l("Required for “Other”. Only the secretariat and moderators read it."))
+
+
+class ActionForm(FlaskForm):
+    """One reason and a button per action (name="action")."""
+    reason = reason_field()
+    action = HiddenField()
+    next = HiddenField()
+
+
+class MoveThreadForm(FlaskForm):
+    theme = SelectField(_l("Move to theme"), coerce=int, validate_choice=False)
+    reason = reason_field()
+
+
+class MovePostsForm(FlaskForm):
+    posts = SelectMultipleField(_l("Posts to move"), coerce=int, validate_choice=False,
+                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    target = IntegerField(_l("Into the existing thread number"), [Optional()],
+                          description=_l("The number at the end of the thread's address (/threads/123)."))
+    new_title = StringField(_l("Or into a new thread titled"), [Length(max=120)])
+    theme = SelectField(_l("Theme of the new thread"), coerce=int, validate_choice=False)
+    reason = reason_field()
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    theme = SelectField(_l("Theme"), validate_choice=False)
+    reason = SelectField(
+        _l("Report reason"),
+        choices=[SelectChoice("", _l("All reasons"))]
+        + [SelectChoice(reason.value, REPORT_REASON_LABELS[reason]) for reason in ReportReason],
+        validate_choice=False,
+    )
+    older_than = IntegerField(_l("Waiting at least (days)"), [Optional(), NumberRange(min=0, max=3650)])
+
+
+WATCHED_ACTION_LABELS = {
+    WatchedWordAction.BLOCK: _l("Block (the author is told and keeps the text)"),
+    WatchedWordAction.APPROVE: _l("Require approval"),
+    WatchedWordAction.FLAG: _l("Flag (report automatically)"),
+}
+
+
+def _action_choices():
+    return [SelectChoice(action.value, label) for action, label in WATCHED_ACTION_LABELS.items()]
+
+
+class SettingsForm(FlaskForm):
+    premoderated_roles = SelectMultipleField(
+        _l("Roles whose posts wait for approval"), validate_choice=False,
+        choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role if role != Role.SECRETARIAT],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    first_posts_to_approve = IntegerField(
+        _l("Posts of a newly verified account that wait for approval"), [Optional(), NumberRange(min=0, max=100)],
+        description=_l("0 turns this off."))
+    auto_hide_reports = IntegerField(
+        _l("Hide a post after this many reports from different members"), [Optional(), NumberRange(min=0, max=100)],
+        description=_l("0 turns this off. The post stays hidden until a moderator reviews it."))
+    reason = TextAreaField(_l("Note for the audit log (optional)"), [Length(max=1000)], render_kw={"rows": 2})
+
+
+class WatchedWordForm(FlaskForm):
+    pattern = StringField(_l("Word or pattern"), [Length(max=500)])
+    is_regex = BooleanField(_l("Regular expression"))
+    label = StringField(_l("What the author is told (optional)"), [Length(max=200)],
+                        description=_l("e.g. 電話番号. Without it the word itself is shown."))
+    action = SelectField(_l("What happens"), choices=_action_choices(), validate_choice=False)
+
+
+class PresetForm(FlaskForm):
+    preset = HiddenField()
+    action = SelectField(_l("What happens"), choices=_action_choices(), validate_choice=False)
+
+
+class GrantForm(FlaskForm):
+    email = EmailField(_l("Member's e-mail address"), [Length(max=254)])
+    theme = SelectField(_l("Theme"), coerce=int, validate_choice=False)
+    reason = reason_field()
+
+
+class SuspendForm(FlaskForm):
+    until = DateField(_l("Suspended until (inclusive)"), [Optional()],
+                      description=_l("Leave empty for an indefinite suspension."))
+    reason = reason_field(_l("Reason (the member will read it)"))

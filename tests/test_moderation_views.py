@@ -1,0 +1,257 @@
+"""Moderation through the pages: what reporters, moderators, authors and the public see."""
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from educussion.extensions import db
+from educussion.models import (AuditAction, AuditEntry, Notification, Post, Report, Role, Thread, User, Visibility,
+                               WatchedWord)
+from educussion.moderation import services as moderation
+
+from .factories import make_post, make_thread, make_user, theme
+
+PLACEHOLDER = "このコメントは事務局により非表示になりました（個人の電話番号が含まれているため）"
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _reload(model, id_):
+    db.session.expire_all()
+    return db.session.get(model, id_)
+
+
+def test_report_then_hide_from_the_queue_then_everyone_sees_the_right_thing(client, login_as):
+    author = make_user(Role.COMPANY, name="営業 太郎")
+    thread = make_thread(title="端末の調達について")
+    post = make_post(thread, author=author, body="詳しくは 090-1234-5678 までお電話ください。")
+    reporter = make_user(Role.MAYOR, name="通報 花子")
+    secretariat = make_user(Role.SECRETARIAT)
+    post_id, thread_id, author_id = post.id, thread.id, author.id
+
+    login_as(reporter)
+    page = client.get(f"/threads/{thread_id}")
+    assert f"/posts/{post_id}/report" in _text(page)
+    response = client.post(f"/posts/{post_id}/report", data={"reason": "personal_info", "details": "電話番号"})
+    assert response.status_code == 302
+    assert "通報を受け付けました" in _text(client.get(response.headers["Location"]))
+    again = client.post(f"/posts/{post_id}/report", data={"reason": "spam"})
+    assert again.status_code == 400 and "すでに通報済みです" in _text(again)
+
+    login_as(secretariat)
+    queue = _text(client.get("/moderation"))
+    assert "個人情報を含む" in queue and "通報 花子" in queue and "端末の調達について" in queue
+    missing_reason = client.post(f"/moderation/posts/{post_id}", data={"action": "hide", "reason": " "})
+    assert missing_reason.status_code == 400 and "理由を入力してください" in _text(missing_reason)
+    assert _reload(Post, post_id).status == Visibility.VISIBLE
+    hidden = client.post(f"/moderation/posts/{post_id}", data={
+        "action": "hide", "reason": "個人の電話番号が含まれているため", "next": "/moderation"})
+    assert hidden.status_code == 302 and hidden.headers["Location"] == "/moderation"
+    assert "未対応の通報はありません" in _text(client.get("/moderation"))
+
+    client.post("/logout")
+    public = _text(client.get(f"/threads/{thread_id}"))
+    assert PLACEHOLDER in public and "090-1234-5678" not in public and "営業 太郎" not in public
+
+    login_as(_reload(User, author_id))
+    own = _text(client.get(f"/threads/{thread_id}"))
+    assert PLACEHOLDER in own and "090-1234-5678" in own  # the author still reads what they wrote
+    notes = _text(client.get("/notifications"))
+    assert "事務局により非表示になりました" in notes and "個人の電話番号が含まれているため" in notes
+
+    login_as(_reload(User, reporter.id))
+    assert "投稿を非表示にしました" in _text(client.get("/notifications"))
+
+
+def test_queue_is_for_moderators_of_the_theme(client, login_as):
+    thread = make_thread(theme_slug="infrastructure", title="通報されるスレッド")
+    post = make_post(thread)
+    moderation.report_post(post, actor=make_user(Role.MAYOR), reason="spam")
+    secretariat = make_user(Role.SECRETARIAT)
+    here, elsewhere = make_user(Role.ACADEMIC), make_user(Role.ACADEMIC)
+    moderation.grant_theme_moderator(here, theme("infrastructure"), actor=secretariat, reason="担当")
+    moderation.grant_theme_moderator(elsewhere, theme("teacher-training"), actor=secretariat, reason="担当")
+
+    assert client.get("/moderation").status_code == 302  # log in first
+    login_as(make_user(Role.MAYOR))
+    assert client.get("/moderation").status_code == 403
+    login_as(_reload(User, here.id))
+    assert "通報されるスレッド" in _text(client.get("/moderation"))
+    assert client.get(f"/moderation/posts/{post.id}").status_code == 200
+    login_as(_reload(User, elsewhere.id))
+    assert "通報されるスレッド" not in _text(client.get("/moderation"))
+    assert client.get(f"/moderation/posts/{post.id}").status_code == 403
+    assert client.post(f"/moderation/posts/{post.id}", data={"action": "hide", "reason": "x"}).status_code == 403
+
+
+def test_pending_posts_are_seen_by_their_author_and_moderators_only(client, login_as):
+    moderation.update_settings(actor=make_user(Role.SECRETARIAT), premoderated_roles=["company"],
+                               first_posts_to_approve=0, auto_hide_reports=0)
+    thread = make_thread()
+    company = make_user(Role.COMPANY)
+    login_as(company)
+    response = client.post(f"/threads/{thread.id}/reply", data={"body": "弊社製品のご案内です。", "idempotency_key": "k1"})
+    assert response.status_code == 302
+    page = _text(client.get(response.headers["Location"]))
+    assert "事務局が承認すると公開されます" in page and "承認待ち" in page and "弊社製品のご案内です。" in page
+
+    client.post("/logout")
+    assert "弊社製品のご案内です。" not in _text(client.get(f"/threads/{thread.id}"))
+    login_as(make_user(Role.MAYOR))
+    assert "弊社製品のご案内です。" not in _text(client.get(f"/threads/{thread.id}"))
+    assert _reload(Thread, thread.id).post_count == 1  # not counted
+
+    login_as(make_user(Role.SECRETARIAT))
+    queue = _text(client.get("/moderation"))
+    assert "承認待ちの投稿（1件）" in queue and "弊社製品のご案内です。" in queue
+    pending = db.session.execute(select(Post).filter_by(status=Visibility.PENDING)).scalar_one()
+    client.post(f"/moderation/posts/{pending.id}", data={"action": "approve", "reason": "問題ありません"})
+    client.post("/logout")
+    assert "弊社製品のご案内です。" in _text(client.get(f"/threads/{thread.id}"))
+
+
+def test_a_blocked_word_keeps_what_the_author_typed(client, login_as):
+    moderation.add_watched_word(actor=make_user(Role.SECRETARIAT), pattern="禁止語", action="block")
+    thread = make_thread()
+    login_as(make_user(Role.ACADEMIC))
+    body = "長い文章の途中に禁止語が入っています。"
+    response = client.post(f"/threads/{thread.id}/reply", data={"body": body, "idempotency_key": "k"})
+    page = _text(response)
+    assert response.status_code == 400
+    assert "「禁止語」が含まれているため投稿できません" in page and body in page
+    assert db.session.execute(select(func.count(Post.id))).scalar_one() == 1
+
+
+def test_hidden_thread_leaves_lists_and_shows_a_placeholder(client, login_as):
+    author = make_user(Role.MAYOR)
+    thread = make_thread(author=author, title="非表示にされるスレッド", theme_slug="infrastructure")
+    moderation.hide_thread(thread, actor=make_user(Role.SECRETARIAT), reason="テーマと無関係のため")
+    assert "非表示にされるスレッド" not in _text(client.get("/themes/infrastructure"))
+    assert "非表示にされるスレッド" not in _text(client.get("/"))
+    response = client.get(f"/threads/{thread.id}")
+    assert response.status_code == 404 and "テーマと無関係のため" in _text(response)
+    assert "非表示にされるスレッド" not in _text(response)
+    login_as(_reload(User, author.id))
+    own = client.get(f"/threads/{thread.id}")
+    assert own.status_code == 200 and "あなたとモデレーターにだけ表示されています" in _text(own)
+
+
+def test_thread_tools_through_the_page(client, login_as):
+    thread = make_thread(replies=3, title="元のスレッド")
+    login_as(make_user(Role.SECRETARIAT))
+    assert "スレッドの管理" in _text(client.get(f"/moderation/threads/{thread.id}"))
+    response = client.post(f"/moderation/threads/{thread.id}", data={"action": "lock", "reason": "議論が過熱したため"})
+    assert response.status_code == 302 and _reload(Thread, thread.id).is_locked
+    client.post(f"/moderation/threads/{thread.id}", data={"action": "close", "reason": "解決したため"})
+    page = _text(client.get(f"/threads/{thread.id}"))
+    assert "ロック" in page and "クローズ" in page
+
+    posts = _reload(Thread, thread.id).posts
+    moved = client.post(f"/moderation/threads/{thread.id}/move-posts", data={
+        "posts": [posts[2].id, posts[3].id], "new_title": "分けた話題", "theme": thread.theme_id, "reason": "別の話題"})
+    assert moved.status_code == 302
+    new_thread = db.session.execute(select(Thread).filter_by(title="分けた話題")).scalar_one()
+    assert [p.position for p in new_thread.posts] == [1, 2] and new_thread.post_count == 2
+    assert _reload(Thread, thread.id).post_count == 2
+
+    refused = client.post(f"/moderation/threads/{thread.id}/move-posts", data={
+        "posts": [posts[0].id], "new_title": "x", "theme": thread.theme_id, "reason": "r"})
+    assert refused.status_code == 400 and "最初の投稿は移動できません" in _text(refused)
+
+
+def test_moderator_edit_shows_in_the_history_with_a_diff(client, login_as):
+    author = make_user(Role.MAYOR)
+    post = make_thread(author=author, body="一行目\n電話 0952-00-0000\n三行目").posts[0]
+    login_as(make_user(Role.SECRETARIAT))
+    response = client.post(f"/posts/{post.id}/edit", data={
+        "title": post.thread.title, "body": "一行目\n（削除しました）\n三行目", "reason": "電話番号を削除"})
+    assert response.status_code == 302
+    history = _text(client.get(f"/posts/{post.id}/history"))
+    assert "モデレーターによる編集" in history and "電話番号を削除" in history
+    assert '<del class="diff__line diff__line--removed">' in history and "0952-00-0000" in history
+    assert '<ins class="diff__line diff__line--added">' in history
+    client.post("/logout")
+    login_as(make_user(Role.COMPANY))
+    page = _text(client.get(f"/threads/{post.thread_id}"))
+    assert "編集済み" in page and f"/posts/{post.id}/history" not in page
+    assert client.get(f"/posts/{post.id}/history").status_code == 403
+
+
+def test_suspension_through_the_pages(client, login_as):
+    member = make_user(Role.COMPANY)
+    thread = make_thread()
+    login_as(make_user(Role.SECRETARIAT))
+    until = date.today() + timedelta(days=7)
+    response = client.post(f"/moderation/users/{member.id}/suspension",
+                           data={"action": "suspend", "until": until.isoformat(), "reason": "度重なる営業投稿のため"})
+    assert response.status_code == 302
+    login_as(_reload(User, member.id))
+    page = _text(client.get(f"/threads/{thread.id}"))
+    assert "投稿を停止されています（度重なる営業投稿のため）" in page
+    assert client.post(f"/threads/{thread.id}/reply", data={"body": "返信", "idempotency_key": "s"}).status_code == 403
+    assert client.get(f"/posts/{thread.posts[0].id}/report").status_code == 403
+
+
+def test_settings_and_words_pages(client, login_as):
+    login_as(make_user(Role.SECRETARIAT))
+    assert client.get("/moderation/settings").status_code == 200
+    response = client.post("/moderation/settings", data={
+        "premoderated_roles": ["company"], "first_posts_to_approve": "3", "auto_hide_reports": "5"})
+    assert response.status_code == 302
+    page = _text(client.get("/moderation/settings"))
+    assert 'value="company" checked' in page or 'checked id="premoderated_roles-' in page or "checked" in page
+    bad = client.post("/moderation/words", data={"pattern": "([", "is_regex": "y", "action": "flag"})
+    assert bad.status_code == 400 and "正規表現に誤りがあります" in _text(bad)
+    assert client.post("/moderation/words/preset", data={"preset": "phone", "action": "approve"}).status_code == 302
+    word = db.session.execute(select(WatchedWord)).scalar_one()
+    assert word.is_regex and word.label == "電話番号"
+    assert client.post(f"/moderation/words/{word.id}/remove", data={}).status_code == 302
+    assert _reload(WatchedWord, word.id).removed_at is not None  # kept for the record
+
+
+def test_non_secretariat_cannot_reach_the_secretariat_pages(client, login_as):
+    member = make_user(Role.COMPANY)
+    login_as(make_user(Role.MAYOR))
+    for url in ("/moderation/settings", "/moderation/moderators", f"/moderation/users/{member.id}/suspension"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_notifications_count_and_mark_read(client, login_as):
+    author = make_user(Role.COMPANY)
+    thread = make_thread()
+    first, second = make_post(thread, author=author), make_post(thread, author=author)
+    secretariat = make_user(Role.SECRETARIAT)
+    moderation.hide_post(first, actor=secretariat, reason="理由A")
+    moderation.hide_post(second, actor=secretariat, reason="理由B")
+    login_as(_reload(User, author.id))
+    page = _text(client.get("/notifications"))
+    assert '<span class="count-badge">2' in page
+    note = db.session.execute(select(Notification).order_by(Notification.id)).scalars().first()
+    client.post(f"/notifications/{note.id}/read")
+    assert '<span class="count-badge">1' in _text(client.get("/notifications"))
+    client.post("/notifications/read-all")
+    assert "count-badge" not in _text(client.get("/notifications"))
+    assert _reload(User, author.id).unread_notifications == 0
+
+
+def test_every_page_action_writes_one_audit_entry(client, login_as):
+    thread = make_thread(replies=1)
+    post = thread.posts[1]
+    moderation.report_post(post, actor=make_user(Role.MAYOR), reason="spam")
+    login_as(make_user(Role.SECRETARIAT))
+    steps = [
+        (f"/moderation/posts/{post.id}", {"action": "dismiss", "reason": "問題なし"}, AuditAction.REPORTS_DISMISSED),
+        (f"/moderation/posts/{post.id}", {"action": "hide", "reason": "r1"}, AuditAction.POST_HIDDEN),
+        (f"/moderation/posts/{post.id}", {"action": "unhide", "reason": "r2"}, AuditAction.POST_UNHIDDEN),
+        (f"/moderation/threads/{thread.id}", {"action": "pin", "reason": "r3"}, AuditAction.THREAD_PINNED),
+        (f"/moderation/threads/{thread.id}/move", {"theme": theme("teacher-training").id, "reason": "r4"},
+         AuditAction.THREAD_MOVED),
+    ]
+    for url, data, action in steps:
+        before = db.session.execute(select(func.count(AuditEntry.id))).scalar_one()
+        assert client.post(url, data=data).status_code == 302, url
+        entries = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().all()
+        assert len(entries) == before + 1
+        assert (entries[0].action, entries[0].reason) == (action, data["reason"])
+    assert db.session.execute(select(func.count(Report.id))).scalar_one() == 1

@@ -46,16 +46,18 @@ def secretariat(login_as):
 # ------------------------------------------------------------------ who may see it
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
-    for url in (URL, URL + "/export.xlsx", URL + "/export.csv"):
-        response = client.get(url)
+    for url, method in ((URL, client.get), (URL + "/export.xlsx", client.post), (URL + "/export.csv", client.post)):
+        response = method(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
 
 @pytest.mark.parametrize("role", [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC, None])
 def test_only_the_secretariat_may_see_or_export(client, login_as, role):
     login_as(make_user(role))
-    for url in (URL, URL + "/export.xlsx", URL + "/export.csv"):
-        assert client.get(url).status_code == 403, url
+    assert client.get(URL).status_code == 403
+    for url in (URL + "/export.xlsx", URL + "/export.csv"):
+        assert client.post(url).status_code == 403, url
+        assert client.get(url).status_code == 405, url  # a download writes an audit entry: never on a GET
     assert exports() == []
 
 
@@ -75,7 +77,7 @@ def test_the_secretariat_sees_entries_written_by_real_services(client, secretari
     page = html(client.get(URL))
     assert "<caption" in page and '<th scope="col">' in page
     assert "端末更新の費用負担について" in page and str(labels.ACTION_LABELS[AuditAction.THREAD_CREATED]) in page
-    assert 'href="/secretariat/audit-log/export.xlsx"' in page and 'href="/secretariat/audit-log/export.csv"' in page
+    assert 'action="/secretariat/audit-log/export.xlsx"' in page and 'action="/secretariat/audit-log/export.csv"' in page
 
 
 def test_every_action_has_a_label_and_a_group():
@@ -199,7 +201,7 @@ def test_the_page_runs_a_bounded_number_of_statements(client, secretariat, count
 def test_xlsx_export(client, secretariat, log):
     add_entry(AuditAction.POST_EDITED_BY_MODERATOR, when=datetime(2025, 4, 1, 5, 6, tzinfo=UTC), target="011002",
               summary="=SUM(A1:A9)", reason="-1 の修正\n二行目")
-    response = client.get(URL + "/export.xlsx", query_string={"start": "2025-04-01", "end": "2025-04-01"})
+    response = client.post(URL + "/export.xlsx", query_string={"start": "2025-04-01", "end": "2025-04-01"})
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = response.headers["Content-Disposition"]
@@ -222,11 +224,11 @@ def test_xlsx_export(client, secretariat, log):
 
 
 def test_each_export_writes_exactly_one_audit_entry(client, secretariat, log):
-    client.get(URL + "/export.xlsx", query_string={"action": "user.", "actor": "次郎"})
+    client.post(URL + "/export.xlsx", query_string={"action": "user.", "actor": "次郎"})
     [entry] = exports()
     assert entry.actor_id == secretariat.id and entry.target_type == "audit log"
     assert entry.summary == "format=xlsx rows=1 action=user. actor=次郎"
-    client.get(URL + "/export.csv")
+    client.post(URL + "/export.csv")
     assert len(exports()) == 2
     assert exports()[-1].summary == f"format=csv rows={len(log) + 1} all"  # the first export is in it
 
@@ -236,7 +238,7 @@ def test_each_export_writes_exactly_one_audit_entry(client, secretariat, log):
 def test_csv_export(client, secretariat, log):
     add_entry(AuditAction.POST_REPORTED, when=datetime(2025, 4, 1, 1, 0, tzinfo=UTC), target="011002",
               summary="+cmd|' /C calc'!A0", reason='"引用", カンマ\n改行')
-    response = client.get(URL + "/export.csv", query_string={"action": "post."})
+    response = client.post(URL + "/export.csv", query_string={"action": "post."})
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.mimetype_params["charset"] == "utf-8"
     data = response.data

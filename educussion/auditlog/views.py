@@ -45,7 +45,7 @@ def index():
                            columns=queries.COLUMNS, action_label=action_label, target_type_label=target_type_label)
 
 
-@bp.get("/secretariat/audit-log/export.<any(xlsx, csv):file_format>")
+@bp.post("/secretariat/audit-log/export.<any(xlsx, csv):file_format>")
 @login_required
 def export(file_format: str):
     _secretariat_only()

@@ -1,6 +1,8 @@
 """Moderation through the pages: what reporters, moderators, authors and the public see."""
 from datetime import date, timedelta
 
+import pytest
+
 from sqlalchemy import func, select
 
 from educussion.extensions import db
@@ -255,3 +257,17 @@ def test_every_page_action_writes_one_audit_entry(client, login_as):
         assert len(entries) == before + 1
         assert (entries[0].action, entries[0].reason) == (action, data["reason"])
     assert db.session.execute(select(func.count(Report.id))).scalar_one() == 1
+
+
+def test_audit_entries_cannot_be_changed_or_removed(app):
+    make_thread()
+    entry = db.session.execute(select(AuditEntry)).scalars().first()
+    entry.reason = "書き換え"
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(db.session.execute(select(AuditEntry)).scalars().first())
+    with pytest.raises(RuntimeError, match="append-only"):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.execute(select(AuditEntry.reason)).scalars().all() == [None]

@@ -4,8 +4,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
 from .types import UTCDateTime, str_enum, utcnow
@@ -69,3 +69,11 @@ class AuditEntry(db.Model):
     target_label: Mapped[str] = mapped_column(String(300), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+@event.listens_for(Session, "before_flush")
+def _audit_entries_are_append_only(session, _flush_context, _instances) -> None:
+    """The log answers for what was done: an entry, once written, is never changed or removed."""
+    for instance in (*session.dirty, *session.deleted):
+        if isinstance(instance, AuditEntry) and (instance in session.deleted or session.is_modified(instance)):
+            raise RuntimeError("audit entries are append-only")

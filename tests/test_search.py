@@ -68,6 +68,40 @@ def test_hidden_posts_are_found_only_by_the_secretariat(app):
     assert found("非公開", include_hidden=True) == [post.id]
 
 
+@pytest.mark.parametrize("how", ["hide_post", "hide_thread", "pending", "move_thread"])
+def test_moderation_keeps_the_index_right(app, client, login_as, how):
+    """Hidden, pending and rejected posts and posts of hidden threads are not found by members; the
+    secretariat finds them with 「非表示・承認待ちの投稿も含める」; undoing the action brings them back."""
+    from educussion.moderation import services as moderation
+
+    secretariat = make_user(Role.SECRETARIAT)
+    thread = make_thread(theme_slug="infrastructure", body="公開されている本文")
+    if how == "pending":
+        moderation.update_settings(actor=secretariat, premoderated_roles=["company"], first_posts_to_approve=0,
+                                   auto_hide_reports=0)
+    post = make_post(thread, author=make_user(Role.COMPANY), body="校務支援システムの見積もり")
+    if how == "hide_post":
+        moderation.hide_post(post, actor=secretariat, reason="理由")
+    elif how == "hide_thread":
+        moderation.hide_thread(thread, actor=secretariat, reason="理由")
+    elif how == "move_thread":
+        moderation.move_thread(thread, make_thread(theme_slug="teacher-training").theme, actor=secretariat,
+                               reason="理由")
+        assert found("見積もり", theme="teacher-training") == [post.id]
+        assert found("見積もり", theme="infrastructure") == []
+        return
+    assert found("見積もり") == []
+    assert found("見積もり", include_hidden=True) == [post.id]
+    login_as(make_user(Role.MAYOR))
+    assert "校務支援システムの見積もり" not in html(client.get("/search?q=見積もり&hidden=y"))
+    login_as(secretariat)
+    assert "見積もり</mark>" in html(client.get("/search?q=見積もり&hidden=y"))
+    {"hide_post": lambda: moderation.unhide_post(post, actor=secretariat, reason="戻す"),
+     "hide_thread": lambda: moderation.unhide_thread(thread, actor=secretariat, reason="戻す"),
+     "pending": lambda: moderation.approve_post(post, actor=secretariat, reason="承認")}[how]()
+    assert found("見積もり") == [post.id]
+
+
 def test_filters(app):
     saga = make_user(Role.MAYOR, organisation="多久市", title="市長")  # 佐賀県
     company = make_user(Role.COMPANY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .extensions import db
-from .models import AuditAction, AuditEntry, Post, Thread, User
+from .models import AuditAction, AuditEntry, Post, Thread, User, WatchedWord
 
 
 def _label(target: Any) -> str:
@@ -14,6 +14,8 @@ def _label(target: Any) -> str:
         return target.title
     if isinstance(target, Post):
         return f"{target.thread.title} #{target.position}"
+    if isinstance(target, WatchedWord):
+        return target.display
     return str(target)
 
 

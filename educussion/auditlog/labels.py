@@ -67,11 +67,12 @@ GROUP_LABELS = {
 TARGET_TYPE_LABELS = {
     "user": _l("Account"),
     "thread": _l("Thread"),
-    "post": _l("Post"),
+    "post": _l("Post or reply"),
     "invitation": _l("Invitation"),
     "municipalities": _l("Municipality list"),
     "moderation settings": _l("Moderation settings"),
     "watched word": _l("Watched word"),
+    "watchedword": _l("Watched word"),
     "audit log": _l("Audit log"),
 }
 
@@ -94,3 +95,10 @@ def action_label(action: AuditAction | str) -> str:
 def target_type_label(target_type: str) -> str:
     label = TARGET_TYPE_LABELS.get(target_type)
     return str(label) if label is not None else target_type
+
+
+def target_label(entry) -> str:
+    """The target's snapshot; a target named by a plain string ("moderation settings") reads as its type."""
+    if entry.target_label == entry.target_type:
+        return target_type_label(entry.target_type)
+    return entry.target_label

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from ..extensions import db
 from ..models import AuditAction, AuditEntry
 from ..pagination import Page, clamp_page
-from .labels import GROUP_LABELS, action_label, actions_in_group, target_type_label
+from .labels import GROUP_LABELS, action_label, actions_in_group, target_label, target_type_label
 
 JST = ZoneInfo("Asia/Tokyo")
 PER_PAGE = 50
@@ -119,7 +119,7 @@ def headers() -> list[str]:
 def row(entry: AuditEntry) -> list[Any]:
     """An entry as the plain values of COLUMNS (the time stays an aware UTC datetime)."""
     return [entry.created_at, entry.actor_label, action_label(entry.action), target_type_label(entry.target_type),
-            entry.target_label, entry.summary, entry.reason]
+            target_label(entry), entry.summary, entry.reason]
 
 
 def rows(filters: Filters) -> Iterator[list[Any]]:

@@ -89,7 +89,7 @@ def _flag(post: Post, screening: policy.Screening) -> None:
 
 def _summary(text_: str, screening: policy.Screening) -> str:
     if screening.status == Visibility.PENDING:
-        return f"{text_} [{_('awaiting approval')}: {screening.hold_reason}]"
+        return f"{text_}［{_('awaiting approval')}：{screening.hold_reason}］"
     return text_
 
 
@@ -210,11 +210,11 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
                 counters.add_posts(thread, -1)
         _flag(post, screening)
         if by_moderator:
-            audit.record(actor, AuditAction.POST_EDITED_BY_MODERATOR, post, summary=f"revision {number}",
+            audit.record(actor, AuditAction.POST_EDITED_BY_MODERATOR, post, summary=f"第{number}版",
                          reason=reason)
             notify(post.author, NotificationKind.POST_EDITED_BY_MODERATOR, post=post, reason=reason)
         else:
-            audit.record(actor, AuditAction.POST_EDITED, post, summary=_summary(f"revision {number}", screening))
+            audit.record(actor, AuditAction.POST_EDITED, post, summary=_summary(f"第{number}版", screening))
         search.queue_post(post.id)
     search.drain_after_commit()
     mail.send_queued()

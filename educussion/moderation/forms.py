@@ -13,8 +13,8 @@ from ..models import REPORT_REASON_LABELS, ROLE_LABELS, ReportReason, Role, Watc
 REASON_HELP = _l("Recorded in the audit log and shown to the people concerned.")
 
 
-def reason_field(label=_l("Reason")) -> TextAreaField:
-    return TextAreaField(label, [Length(max=1000)], description=REASON_HELP, render_kw={"rows": 2})
+def reason_field(label=_l("Reason"), description=REASON_HELP) -> TextAreaField:
+    return TextAreaField(label, [Length(max=1000)], description=description, render_kw={"rows": 2})
 
 
 class ReportForm(FlaskForm):
@@ -61,12 +61,12 @@ class QueueFilterForm(FlaskForm):
         + [SelectChoice(reason.value, REPORT_REASON_LABELS[reason]) for reason in ReportReason],
         validate_choice=False,
     )
-    older_than = IntegerField(_l("Waiting at least (days)"), [Optional(), NumberRange(min=0, max=3650)])
+    older_than = IntegerField(_l("Days waiting (at least)"), [Optional(), NumberRange(min=0, max=3650)])
 
 
 WATCHED_ACTION_LABELS = {
     WatchedWordAction.BLOCK: _l("Block (the author is told and keeps the text)"),
-    WatchedWordAction.APPROVE: _l("Require approval"),
+    WatchedWordAction.APPROVE: _l("Hold for approval"),
     WatchedWordAction.FLAG: _l("Flag (report automatically)"),
 }
 
@@ -111,4 +111,4 @@ class GrantForm(FlaskForm):
 class SuspendForm(FlaskForm):
     until = DateField(_l("Suspended until (inclusive)"), [Optional()],
                       description=_l("Leave empty for an indefinite suspension."))
-    reason = reason_field(_l("Reason (the member will read it)"))
+    reason = reason_field(_l("Reason"), _l("Recorded in the audit log and shown to the member."))

@@ -15,11 +15,16 @@ from ..models import ModerationSettings, Post, User, Visibility, WatchedWord, Wa
 from ..permissions import can_moderate
 
 # Ready-made patterns for personal information (matched after NFKC: full-width digits count too).
+# NFKC leaves the dashes of Japanese input as they are (‐ – — − ー), so they separate digits like "-".
+_DASH = "-\u2010-\u2015\u2212\u30fc"
 PRESETS = {
     "phone": (_l("Phone number"),
-              r"(?<!\d)0\d{1,4}[-(]\d{1,4}[-)]\d{3,4}(?!\d)|(?<!\d)0[5789]0\d{8}(?!\d)|(?<!\d)0\d{9}(?!\d)"),
+              rf"(?<!\d)0\d{{1,4}}[{_DASH}(]\d{{1,4}}[{_DASH})]\d{{3,4}}(?!\d)"
+              rf"|\(0\d{{1,4}}\)\s?\d{{1,4}}[{_DASH}]\d{{3,4}}(?!\d)"
+              r"|(?<!\d)0[5789]0\d{8}(?!\d)|(?<!\d)0\d{9}(?!\d)"),
     "email": (_l("E-mail address"), r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
-    "my_number": (_l("12-digit number (possibly a My Number)"), r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)"),
+    "my_number": (_l("12-digit number (possibly a My Number)"),
+                  rf"(?<!\d)\d{{4}}[{_DASH} ]?\d{{4}}[{_DASH} ]?\d{{4}}(?!\d)"),
 }
 
 
@@ -45,11 +50,19 @@ def active_words() -> list[WatchedWord]:
         select(WatchedWord).where(WatchedWord.removed_at.is_(None)).order_by(WatchedWord.id)).scalars())
 
 
+@dataclass(frozen=True)
+class Flag:
+    """A flagging word as it was when the post was screened: plain values, so that reading them inside the
+    writer's transaction (after the words' rows have expired) never loads or flushes anything."""
+    word_id: int
+    display: str
+
+
 @dataclass
 class Screening:
     status: Visibility = Visibility.VISIBLE
     hold_reason: str | None = None  # why the post waits for approval (shown to the author and moderators)
-    flags: list[WatchedWord] = field(default_factory=list)  # words that report the post automatically
+    flags: list[Flag] = field(default_factory=list)  # words that report the post automatically
 
 
 def screen(actor: User, theme_id: int, *, title: str | None, body: str, new_post: bool) -> Screening:
@@ -79,7 +92,7 @@ def _watched_words(texts: dict[str, str]) -> Screening:
             result.status = Visibility.PENDING
             result.hold_reason = _("Contains “%(word)s”", word=word.display)
         elif word.action == WatchedWordAction.FLAG:
-            result.flags.append(word)
+            result.flags.append(Flag(word.id, word.display))
     return result
 
 

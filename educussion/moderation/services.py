@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,6 +24,8 @@ from ..notifications.services import notify
 from ..permissions import can_manage_moderation, can_moderate, can_report
 from ..search import services as search
 from . import policy
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 MAX_DETAILS = 1000
 
@@ -63,7 +66,7 @@ def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> R
             raise InvalidInput("reason", _("You have sent many reports in the last hour. Please try again later."))
         report = Report(post=post, reporter_id=actor.id, reason=reason_value, details=details, created_at=utcnow())
         db.session.add(report)
-        audit.record(actor, AuditAction.POST_REPORTED, post, summary=reason_value.value,
+        audit.record(actor, AuditAction.POST_REPORTED, post, summary=str(reason_value.label),
                      reason=f"{reason_value.label}: {details}" if details else reason_value.label)
         notify(actor, NotificationKind.REPORT_RECEIVED, post=post)
         _maybe_auto_hide(post)
@@ -431,10 +434,16 @@ def suspend_user(user: User, *, actor: User, until: datetime | None, reason: str
         suspension = Suspension(user_id=user.id, created_at=now, created_by_id=actor.id, ends_at=until, reason=reason)
         db.session.add(suspension)
         audit.record(actor, AuditAction.USER_SUSPENDED, user, reason=reason,
-                     summary=until.isoformat() if until else "indefinite")
+                     summary=_until_label(until))
         notify(user, NotificationKind.USER_SUSPENDED, reason=reason)
     _after_commit()
     return suspension
+
+
+def _until_label(until: datetime | None) -> str:
+    if until is None:
+        return "無期限"
+    return f"{until.astimezone(TOKYO):%Y-%m-%d %H:%M}（日本時間）まで"
 
 
 def unsuspend_user(user: User, *, actor: User, reason: str) -> User:
@@ -478,8 +487,8 @@ def update_settings(*, actor: User, premoderated_roles: Sequence[str], first_pos
         settings.auto_hide_reports = auto_hide_reports
         settings.updated_at = utcnow()
         audit.record(actor, AuditAction.MODERATION_SETTINGS_CHANGED, "moderation settings", reason=reason or None,
-                     summary=f"roles={settings.premoderated_roles or '-'} first_posts={first_posts_to_approve} "
-                             f"auto_hide={auto_hide_reports}")
+                     summary=f"事前承認の役割: {settings.premoderated_roles or 'なし'} / 新規会員の承認件数: "
+                             f"{first_posts_to_approve} / 自動非表示の通報数: {auto_hide_reports}")
     return settings
 
 
@@ -493,9 +502,12 @@ def add_watched_word(*, actor: User, pattern: str, action: str, is_regex: bool =
         raise InvalidInput("pattern", _("Use at most %(count)d characters.", count=500))
     if is_regex:
         try:
-            re.compile(pattern)
+            compiled = re.compile(pattern)
         except re.error as error:
             raise InvalidInput("pattern", _("This regular expression is not valid: %(error)s", error=str(error)))
+        if compiled.search(""):  # "x*" matches every text: it would hold or block every post on the board
+            raise InvalidInput("pattern", _("This regular expression is not valid: %(error)s",
+                                            error=_("Please enter a word or pattern.")))
     try:
         action_value = WatchedWordAction(action)
     except ValueError:
@@ -504,7 +516,7 @@ def add_watched_word(*, actor: User, pattern: str, action: str, is_regex: bool =
         word = WatchedWord(pattern=pattern, is_regex=is_regex, label=(label or "").strip()[:200],
                            action=action_value, created_by_id=actor.id, created_at=utcnow())
         db.session.add(word)
-        audit.record(actor, AuditAction.WATCHED_WORD_ADDED, "watched word",
+        audit.record(actor, AuditAction.WATCHED_WORD_ADDED, word,
                      summary=f"{word.display} ({action_value.value})", reason=reason or None)
     return word
 
@@ -521,6 +533,6 @@ def remove_watched_word(word: WatchedWord, *, actor: User, reason: str | None = 
         if word.removed_at is not None:
             raise InvalidInput(None, _("This word has already been removed."))
         word.removed_at, word.removed_by_id = utcnow(), actor.id
-        audit.record(actor, AuditAction.WATCHED_WORD_REMOVED, "watched word",
+        audit.record(actor, AuditAction.WATCHED_WORD_REMOVED, word,
                      summary=f"{word.display} ({word.action.value})", reason=reason or None)
     return word

@@ -80,7 +80,9 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .auditlog.views import bp as auditlog_bp
     from .board.views import bp as board_bp
+    from .export.views import bp as export_bp
     from .moderation.views import bp as moderation_bp
+    from .summaries.views import bp as summaries_bp
     from .notifications.views import bp as notifications_bp
     from .orgs.views import bp as orgs_bp
     from .search.views import bp as search_bp
@@ -94,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auditlog_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(export_bp)
+    app.register_blueprint(summaries_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

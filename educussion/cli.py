@@ -15,6 +15,7 @@ demo_cli = AppGroup("demo", help="Demo content.")
 mail_cli = AppGroup("mail", help="The outgoing mail queue.")
 orgs_cli = AppGroup("orgs", help="Organisations and the official municipality list.")
 search_cli = AppGroup("search", help="The full-text search index.")
+export_cli = AppGroup("export", help="Discussion summaries for meetings and proposals.")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -167,9 +168,49 @@ def search_worker_command(interval: float) -> None:
         time.sleep(interval)
 
 
+@export_cli.command("summary")
+@click.option("--theme", "theme_slug", help="Summarise one theme (its slug, e.g. infrastructure).")
+@click.option("--thread", "thread_id", type=int, help="Summarise one thread (its number).")
+@click.option("--year", "fiscal_year", type=int, help="Fiscal year (年度) by the year it starts: 2025 = 令和7年度.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (Japan time).")
+@click.option("--until", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included.")
+@click.option("--outcome", "outcomes", multiple=True,
+              type=click.Choice(["under_discussion", "resolved", "reflected", "continued"]))
+@click.option("--role", "opener_role", type=ROLE_CHOICE, help="Only threads opened by this role.")
+@click.option("--prefecture", "opener_prefecture", help="Only threads opened from this prefecture (e.g. 佐賀県).")
+@click.option("--anonymise", is_flag=True, help="Replace names with organisation and role.")
+@click.option("--unanswered-days", default=14, show_default=True)
+@click.option("--format", "file_format", default="xlsx", show_default=True,
+              type=click.Choice(["xlsx", "csv", "md", "json"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_summary_command(output: str, file_format: str, theme_slug, thread_id, start, end, **options) -> None:
+    """Write a discussion summary to a file (recorded in the audit log as a command-line export)."""
+    from .export import services as export_services
+    from .export.formats import PASSES
+    from .export.summary import SummaryFilters
+    from .urls import base_url
+
+    scope = "thread" if thread_id else "theme" if theme_slug else "board"
+    filters = SummaryFilters(scope=scope, theme_slug=theme_slug, thread_id=thread_id,
+                             start=start.date() if start else None, end=end.date() if end else None,
+                             outcomes=tuple(options.pop("outcomes")), **options)
+    try:
+        export = export_services.export_summary(filters, actor=None, file_format=file_format, base_url=base_url())
+    except DomainError as error:
+        _fail(error)
+    length = export.summary.overview.thread_count * PASSES.get(file_format, 1)
+    with click.progressbar(length=length, label="Writing threads") as bar, open(output, "wb") as file:
+        export.summary.progress = bar.update
+        for chunk in export.chunks:
+            file.write(chunk)
+    click.echo(f"{export.summary.overview.thread_count} threads, {export.summary.overview.post_count} posts "
+               f"written to {output}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(export_cli)

@@ -96,7 +96,19 @@ def can_report(user: User | None, post: Post) -> bool:
             and post.thread.status == Visibility.VISIBLE)
 
 
+def can_summarise(user: User | None) -> bool:
+    """Write conclusions, set outcomes, mark key points and export summaries: the secretariat."""
+    return _is_active_member(user) and user.role == Role.SECRETARIAT
+
+
+def can_mark_helpful(user: User | None, post: Post) -> bool:
+    return (_is_active_member(user) and post.author_id != user.id and post.status == Visibility.VISIBLE
+            and post.thread.status == Visibility.VISIBLE)
+
+
 TEMPLATE_PREDICATES = {
+    "can_mark_helpful": can_mark_helpful,
+    "can_summarise": can_summarise,
     "can_edit_post": can_edit_post,
     "can_manage_members": can_manage_members,
     "can_manage_moderation": can_manage_moderation,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context, request, url_for
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -22,3 +22,10 @@ def absolute_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
     adapter = current_app.url_map.bind("localhost")
     return current_app.config["BASE_URL"] + adapter.build(endpoint, values)
+
+
+def base_url() -> str:
+    """The site's address without a trailing slash: the request's, or EDUCUSSION_BASE_URL (CLI)."""
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return current_app.config["BASE_URL"]

@@ -1,11 +1,11 @@
 """Read-only lookups for the board's pages (and, later, exports)."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from ..extensions import db
-from ..models import Post, PostRevision, Theme, Thread, User, Visibility
+from ..models import HelpfulMark, Post, PostRevision, Theme, Thread, ThreadConclusion, User, Visibility
 from ..pagination import Page, clamp_page
 from ..permissions import can_moderate
 
@@ -63,11 +63,15 @@ def thread_posts(thread: Thread, page: int | None, per_page: int, viewer: User |
         .where(Post.thread_id == thread.id, Post.position.between(first, first + per_page - 1))
         .order_by(Post.position)
     )
+    logged_in = viewer is not None and getattr(viewer, "is_authenticated", False)
     if not can_moderate(viewer, thread):
         shown = Post.status.in_(_SHOWN_TO_EVERYONE)
-        if viewer is not None and getattr(viewer, "is_authenticated", False):
+        if logged_in:
             shown = or_(shown, Post.author_id == viewer.id)
         query = query.where(shown)
+    if logged_in:
+        marked = exists().where(HelpfulMark.post_id == Post.id, HelpfulMark.user_id == viewer.id)
+        query = query.options(with_expression(Post.marked_by_viewer, marked))
     return Page(list(db.session.execute(query).scalars()), number, per_page, thread.last_position)
 
 
@@ -90,3 +94,15 @@ def post_with_revisions(post_id: int) -> Post | None:
         .filter_by(id=post_id)
     )
     return db.session.execute(query).scalar()
+
+
+def latest_conclusion(thread: Thread) -> ThreadConclusion | None:
+    return db.session.execute(
+        select(ThreadConclusion).options(joinedload(ThreadConclusion.author)).filter_by(thread_id=thread.id)
+        .order_by(ThreadConclusion.number.desc()).limit(1)).scalar()
+
+
+def conclusions(thread: Thread) -> list[ThreadConclusion]:
+    return list(db.session.execute(
+        select(ThreadConclusion).options(joinedload(ThreadConclusion.author)).filter_by(thread_id=thread.id)
+        .order_by(ThreadConclusion.number.desc())).scalars())

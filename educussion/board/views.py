@@ -88,7 +88,9 @@ def _viewable_thread(thread_id: int):
 
 def _render_thread(thread, reply_form, page_number=None, status=200):
     page = queries.thread_posts(thread, page_number, current_app.config["POSTS_PER_PAGE"], current_user)
-    return render_template("board/thread.html", thread=thread, page=page, form=reply_form), status
+    conclusion = queries.latest_conclusion(thread) if thread.conclusion_count else None
+    return render_template("board/thread.html", thread=thread, page=page, form=reply_form,
+                           conclusion=conclusion), status
 
 
 @bp.get("/threads/<int:thread_id>")

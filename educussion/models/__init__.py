@@ -11,7 +11,8 @@ from .accounts import (
     new_session_token,
 )
 from .audit import AuditAction, AuditEntry
-from .board import Post, PostRevision, Theme, Thread, Visibility
+from .board import (OUTCOME_LABELS, HelpfulMark, Outcome, Post, PostRevision, Theme, Thread, ThreadConclusion,
+                    Visibility)
 from .mail import OutgoingMail
 from .moderation import (
     REPORT_REASON_LABELS,
@@ -34,6 +35,10 @@ from .verification import Invitation, RequestStatus, VerificationRequest
 __all__ = [
     "ORGANISATION_KIND_LABELS",
     "ROLE_LABELS",
+    "OUTCOME_LABELS",
+    "HelpfulMark",
+    "Outcome",
+    "ThreadConclusion",
     "REPORT_REASON_LABELS",
     "ModerationSettings",
     "Notification",

@@ -54,6 +54,11 @@ class AuditAction(str, enum.Enum):
     WATCHED_WORD_ADDED = "moderation.watched_word_added"
     WATCHED_WORD_REMOVED = "moderation.watched_word_removed"
     AUDIT_LOG_EXPORTED = "audit.exported"
+    CONCLUSION_WRITTEN = "thread.conclusion_written"
+    THREAD_OUTCOME_SET = "thread.outcome_set"
+    KEY_POINT_MARKED = "post.key_point_marked"
+    KEY_POINT_UNMARKED = "post.key_point_unmarked"
+    SUMMARY_EXPORTED = "export.summary"
 
 
 class AuditEntry(db.Model):

@@ -5,8 +5,9 @@ import enum
 from datetime import datetime
 
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, query_expression, relationship
 
 from ..extensions import db
 from .accounts import Role, User, format_affiliation
@@ -20,6 +21,27 @@ class Visibility(str, enum.Enum):
     PENDING = "pending"  # awaiting approval: the author and moderators only
     HIDDEN = "hidden"  # hidden by a moderator: the public sees a placeholder with the reason
     REJECTED = "rejected"  # not approved: the author and moderators only
+
+
+class Outcome(str, enum.Enum):
+    """Where a thread stands, set by the secretariat (for meeting summaries)."""
+
+    UNDER_DISCUSSION = "under_discussion"  # 検討中
+    RESOLVED = "resolved"  # 解決済み
+    REFLECTED = "reflected"  # 提言に反映
+    CONTINUED = "continued"  # 継続審議
+
+    @property
+    def label(self) -> str:
+        return str(OUTCOME_LABELS[self])
+
+
+OUTCOME_LABELS = {
+    Outcome.UNDER_DISCUSSION: _l("Under discussion"),
+    Outcome.RESOLVED: _l("Resolved"),
+    Outcome.REFLECTED: _l("Reflected in a proposal"),
+    Outcome.CONTINUED: _l("Continued"),
+}
 
 
 class Theme(db.Model):
@@ -72,10 +94,14 @@ class Thread(db.Model):
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome), default=Outcome.UNDER_DISCUSSION)
+    conclusion_count: Mapped[int] = mapped_column(default=0)  # versions of the まとめ so far
 
     theme: Mapped[Theme] = relationship(back_populates="threads")
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     posts: Mapped[list[Post]] = relationship(back_populates="thread", order_by="Post.position")
+    conclusions: Mapped[list[ThreadConclusion]] = relationship(
+        back_populates="thread", order_by="ThreadConclusion.number")
     opening_post: Mapped[Post | None] = relationship(
         primaryjoin=lambda: and_(foreign(Post.thread_id) == Thread.id, Post.position == 1),
         viewonly=True,
@@ -121,6 +147,11 @@ class Post(db.Model):
     moderation_reason: Mapped[str | None] = mapped_column(Text)  # why hidden, rejected or held
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # 論点: marked by the secretariat for the summaries.
+    is_key_point: Mapped[bool] = mapped_column(default=False)
+    helpful_count: Mapped[int] = mapped_column(default=0)  # 「参考になった」, kept by SQL expressions
+    # Whether the viewer marked it helpful, loaded with the thread page's posts (no extra query).
+    marked_by_viewer: Mapped[bool | None] = query_expression()
 
     thread: Mapped[Thread] = relationship(back_populates="posts")
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -164,3 +195,33 @@ class PostRevision(db.Model):
 
     post: Mapped[Post] = relationship(back_populates="revisions")
     editor: Mapped[User | None] = relationship()
+
+
+class ThreadConclusion(db.Model):
+    """One version of a thread's まとめ, written by the secretariat; every version is kept."""
+
+    __tablename__ = "thread_conclusions"
+    __table_args__ = (UniqueConstraint("thread_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), index=True)
+    number: Mapped[int]
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    thread: Mapped[Thread] = relationship(back_populates="conclusions")
+    author: Mapped[User | None] = relationship()
+
+
+class HelpfulMark(db.Model):
+    """A member found a post helpful (「参考になった」): one per member per post."""
+
+    __tablename__ = "helpful_marks"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,8 +19,8 @@ from .summary import SummaryFilters
 bp = Blueprint("export", __name__)
 
 
-def _form(formdata=None) -> ExportForm:
-    form = ExportForm() if formdata is None else ExportForm(formdata=formdata)
+def _form(*, submitted: bool) -> ExportForm:
+    form = ExportForm() if submitted else ExportForm(formdata=None)
     form.theme.choices = [SelectChoice(t.slug, t.name) for t in board_queries.themes()]
     return form
 
@@ -44,14 +44,14 @@ def _secretariat_only() -> None:
 @login_required
 def index():
     _secretariat_only()
-    return render_template("export/index.html", form=_form(formdata=False))
+    return render_template("export/index.html", form=_form(submitted=False))
 
 
 @bp.post("/secretariat/exports")
 @login_required
 def download():
     _secretariat_only()
-    form = _form()
+    form = _form(submitted=True)
     if form.validate_on_submit():
         try:
             if form.scope.data == "thread" and not form.thread_id.data:

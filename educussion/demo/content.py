@@ -1023,3 +1023,22 @@ ICTが得意な先生に役割が集中してしまうのは、多くの学校�
         ],
     ),
 ]
+
+# The secretariat's conclusions, outcomes and key points, and members' 「参考になった」, on a few threads:
+# (thread title, outcome, conclusion, positions marked as key points, {position: [members who found it helpful]}).
+SUMMARIES = [
+    ("遠隔合同授業で小規模校の学びを広げる（雲雀野村の取り組み）", "reflected",
+     """- 遠隔合同授業は、小規模校の子どもが**多様な考えに触れる機会**を広げる有効な手段である。
+- 成功の鍵は、授業前の教員同士の打ち合わせ時間と、安定した通信環境の確保。
+- 機材の共同調達と、合同授業の年間計画づくりを、次年度の提言に盛り込む。""",
+     [2, 4], {2: ["sakuragawa_mayor", "hokutogahama_mayor"], 4: ["ichozaka_staff"]}),
+    ("ICT支援員、1人で何校を担当するのが妥当でしょうか", "continued",
+     """- 担当校数は学校規模と移動時間で大きく変わり、一律の基準は示しにくい。
+- 「巡回日以外の相談窓口」を設けると、担当校数が多くても満足度が下がりにくいという報告があった。
+- 配置基準の考え方は、次回の分科会で継続して検討する。""",
+     [2], {2: ["hibarino_mayor", "sakuragawa_staff"]}),
+    ("若手とベテランの二極化、校内でICT活用を引っ張るミドルリーダーの育成", "resolved",
+     """- ミドルリーダーには「ICTが得意な人」より「同僚をつなげられる人」を選ぶ。
+- 校務分掌に位置づけて時間を確保し、市内のリーダー同士の連絡会で支える（銀杏坂市の例）。""",
+     [2, 3], {3: ["sakuragawa_staff", "hokutogahama_staff", "hibarino_mayor"]}),
+]

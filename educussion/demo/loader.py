@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from ..accounts import services as account_services
 from ..search import services as search_services
+from ..summaries import services as summary_services
 from ..verification import services as verification_services
 from ..board import services as board_services
 from ..database import write_transaction
@@ -32,6 +33,7 @@ def load_demo() -> DemoSummary:
     with force_locale("ja"):
         users = _create_accounts()
         threads = _create_threads(users)
+        _create_summaries(users)
     search_services.reindex()  # the posts were dated back after they were indexed
     posts = db.session.execute(select(func.count(Post.id))).scalar_one()
     return DemoSummary(len(users), threads, posts, content.DEMO_PASSWORD)
@@ -90,3 +92,16 @@ def _date_back(post: Post, when) -> None:
     with write_transaction():
         db.session.execute(update(Post).where(Post.id == post.id).values(created_at=when))
         db.session.execute(update(PostRevision).where(PostRevision.post_id == post.id).values(created_at=when))
+
+
+def _create_summaries(users: dict[str, User]) -> None:
+    secretariat = users["council_secretariat"]
+    for title, outcome, conclusion, key_points, helpful in content.SUMMARIES:
+        thread = db.session.execute(select(Thread).filter_by(title=title)).scalar_one()
+        summary_services.save_summary(thread, actor=secretariat, outcome=outcome, conclusion=conclusion)
+        posts = {post.position: post for post in db.session.get(Thread, thread.id).posts}
+        for position in key_points:
+            summary_services.set_key_point(posts[position], actor=secretariat, on=True)
+        for position, members in helpful.items():
+            for key in members:
+                summary_services.mark_helpful(posts[position], actor=users[key])

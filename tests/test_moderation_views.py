@@ -271,3 +271,27 @@ def test_audit_entries_cannot_be_changed_or_removed(app):
         db.session.flush()
     db.session.rollback()
     assert db.session.execute(select(AuditEntry.reason)).scalars().all() == [None]
+
+
+def test_unhiding_an_auto_hidden_post_settles_its_reports(app):
+    secretariat = make_user(Role.SECRETARIAT)
+    moderation.update_settings(actor=secretariat, premoderated_roles=[], first_posts_to_approve=0, auto_hide_reports=2)
+    post = make_post(make_thread())
+    for _ in range(2):
+        moderation.report_post(post, actor=make_user(Role.MAYOR), reason="spam")
+    assert _reload(Post, post.id).status == Visibility.HIDDEN
+    moderation.unhide_post(_reload(Post, post.id), actor=secretariat, reason="問題ありません")
+    assert db.session.execute(select(Report.status)).scalars().all() == ["dismissed", "dismissed"]
+    moderation.report_post(_reload(Post, post.id), actor=make_user(Role.MAYOR), reason="spam")
+    assert _reload(Post, post.id).status == Visibility.VISIBLE  # one new report does not hide it again
+
+
+def test_rejecting_a_flagged_post_settles_its_automatic_report(app):
+    secretariat = make_user(Role.SECRETARIAT)
+    moderation.add_watched_word(actor=secretariat, pattern="至急", action="flag")
+    moderation.update_settings(actor=secretariat, premoderated_roles=["company"], first_posts_to_approve=0,
+                               auto_hide_reports=0)
+    post = make_post(make_thread(), author=make_user(Role.COMPANY), body="至急ご連絡ください")
+    assert post.status == Visibility.PENDING
+    moderation.reject_post(post, actor=secretariat, reason="営業目的のため")
+    assert db.session.execute(select(Report.status)).scalars().all() == ["upheld"]

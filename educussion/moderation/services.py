@@ -179,10 +179,13 @@ def hide_post(post: Post, *, actor: User, reason: str) -> Post:
 
 
 def unhide_post(post: Post, *, actor: User, reason: str) -> Post:
+    """Show a hidden post again; reports still open on it (it was hidden automatically) are dismissed, or the
+    next report would hide it again at once."""
     return _post_action(
         post, actor=actor, reason=reason, expected=Visibility.HIDDEN, new_status=Visibility.VISIBLE,
         action=AuditAction.POST_UNHIDDEN, kind=NotificationKind.POST_UNHIDDEN,
-        wrong_state=_("This post is not hidden."))
+        wrong_state=_("This post is not hidden."),
+        extra=lambda p, r: _close_reports(p, ReportStatus.DISMISSED, actor=actor, reason=r))
 
 
 def _opening_follows(status: Visibility) -> Callable[[Post, str], None]:
@@ -206,7 +209,17 @@ def reject_post(post: Post, *, actor: User, reason: str) -> Post:
     return _post_action(
         post, actor=actor, reason=reason, expected=Visibility.PENDING, new_status=Visibility.REJECTED,
         action=AuditAction.POST_REJECTED, kind=NotificationKind.POST_REJECTED,
-        wrong_state=_("This post is not awaiting approval."), extra=_opening_follows(Visibility.REJECTED))
+        wrong_state=_("This post is not awaiting approval."), extra=_rejected(actor))
+
+
+def _rejected(actor: User) -> Callable[[Post, str], None]:
+    """A rejected post's automatic (watched-word) reports are settled with it."""
+    follow = _opening_follows(Visibility.REJECTED)
+
+    def extra(post: Post, reason: str) -> None:
+        follow(post, reason)
+        _close_reports(post, ReportStatus.UPHELD, actor=actor, reason=reason)
+    return extra
 
 
 def move_posts(source: Thread, post_ids: Sequence[int], *, actor: User, reason: str,

@@ -48,6 +48,11 @@ ACTION_LABELS = {
     AuditAction.WATCHED_WORD_ADDED: _l("Watched word added"),
     AuditAction.WATCHED_WORD_REMOVED: _l("Watched word removed"),
     AuditAction.AUDIT_LOG_EXPORTED: _l("Audit log exported"),
+    AuditAction.CONCLUSION_WRITTEN: _l("Conclusion written"),
+    AuditAction.THREAD_OUTCOME_SET: _l("Thread outcome set"),
+    AuditAction.KEY_POINT_MARKED: _l("Key point marked"),
+    AuditAction.KEY_POINT_UNMARKED: _l("Key point removed"),
+    AuditAction.SUMMARY_EXPORTED: _l("Summary exported"),
 }
 
 # Actions are grouped by the prefix of their value ("post.hidden" → "post.").
@@ -61,6 +66,7 @@ GROUP_LABELS = {
     "moderator.": _l("Theme moderators"),
     "moderation.": _l("Moderation settings and watched words"),
     "audit.": _l("Audit log"),
+    "export.": _l("Summary exports"),
 }
 
 # target_type is the model's class name in lower case, or the plain string the service named.
@@ -74,6 +80,7 @@ TARGET_TYPE_LABELS = {
     "watched word": _l("Watched word"),
     "watchedword": _l("Watched word"),
     "audit log": _l("Audit log"),
+    "summary": _l("Discussion summary"),
 }
 
 

@@ -137,21 +137,30 @@ def _md_cite(post: PostEntry) -> str:
     return f"{_md_quote(post.text)}\n>\n> — {who} <{post.url}>"
 
 
-def markdown(summary: Summary) -> Iterator[str]:
+def _md_list(heading: str, items: list[tuple]) -> str:
+    return f"\n## {heading}\n\n" + "".join(f"- {label}: {count}\n" for label, count in items)
+
+
+def _md_overview(summary: Summary) -> Iterator[str]:
     overview = summary.overview
     yield f"# {_('Discussion summary')}\n\n"
     for label, value in list(overview_rows(summary))[:5]:
         shown = dates.western(value) if isinstance(value, datetime) else value
         yield f"- {label}: {shown}\n"
-    yield f"\n## {_('Participants')}\n\n"
-    for role, count in overview.participants_by_role:
-        yield f"- {role.label}: {count}\n"
+    yield _md_list(_("Participants"), [(role.label, count) for role, count in overview.participants_by_role])
+    if overview.participants_by_prefecture:
+        yield _md_list(_("Participants by prefecture"), overview.participants_by_prefecture)
+    yield _md_list(_("Threads per theme"), [(_md_escape(theme), count) for theme, count in overview.threads_per_theme])
     if overview.unanswered:
         heading = _("Threads without a company or academic reply after %(days)d days",
                     days=summary.filters.unanswered_days)
         yield f"\n## {heading}\n\n"
         for item in overview.unanswered:
             yield f"- [{_md_escape(item.title)}]({item.url}) — {item.theme}, {item.days}{_('days')}\n"
+
+
+def markdown(summary: Summary) -> Iterator[str]:
+    yield from _md_overview(summary)
     for thread in summary.threads():
         yield f"\n## {_md_escape(thread.title)}\n\n"
         yield (f"- {_('Theme')}: {thread.theme}\n- {_('Opened by')}: {_md_escape(thread.opener.display)}\n"
@@ -164,7 +173,7 @@ def markdown(summary: Summary) -> Iterator[str]:
                f"- {_('First academic reply after')}: {dates.duration_label(thread.first_academic_reply)}\n"
                f"- URL: <{thread.url}>\n")
         if thread.conclusion:
-            yield f"\n### {_('Conclusion')}\n\n{thread.conclusion.text}\n"
+            yield f"\n### {_('Conclusion')}\n\n{_md_escape(thread.conclusion.text)}\n"
         for heading, posts in ((_("Key points"), thread.key_points), (_("Most helpful posts"), thread.most_helpful)):
             if posts:
                 yield f"\n### {heading}\n\n" + "\n\n".join(_md_cite(post) for post in posts) + "\n"

@@ -5,11 +5,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from .. import audit
+from .. import audit, dates
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
-from ..models import AuditAction, User, utcnow
+from ..extensions import db
+from ..models import AuditAction, Outcome, Role, Theme, User, utcnow
 from ..permissions import can_summarise
 from . import formats
 from .summary import Summary, SummaryFilters, build
@@ -33,20 +35,34 @@ def _lazy_xlsx(summary: Summary) -> Iterator[bytes]:
     yield formats.xlsx(summary)  # built when the response is sent, not before
 
 
+def _check(filters: SummaryFilters) -> None:
+    """Filters the form (or the command line) could not check: a wrong value is an error, never an empty file."""
+    if filters.scope not in ("board", "theme", "thread"):
+        raise InvalidInput("scope", _("Please choose what to summarise."))
+    if filters.scope == "theme" and db.session.execute(
+            select(Theme.id).filter_by(slug=filters.theme_slug or "")).first() is None:
+        raise InvalidInput("theme", _("Please choose a theme."))
+    if any(outcome not in {o.value for o in Outcome} for outcome in filters.outcomes):
+        raise InvalidInput("outcomes", _("Please choose an outcome."))
+    if filters.opener_role and filters.opener_role not in {r.value for r in Role}:
+        raise InvalidInput("opener_role", _("Please choose a role."))
+    if not filters.fiscal_year and filters.start and filters.end and filters.end < filters.start:
+        raise InvalidInput("end", _("Choose a date on or after the start date."))
+
+
 def export_summary(filters: SummaryFilters, *, actor: User | None, file_format: str, base_url: str) -> Export:
     """`actor` None is the command line (someone with access to the server). Every export is audited."""
     if actor is not None and not can_summarise(actor):
         raise PermissionDenied(_("Only the secretariat can export summaries."))
     if file_format not in formats.FORMATS:
         raise InvalidInput("file_format", _("Please choose a format."))
-    if filters.scope not in ("board", "theme", "thread"):
-        raise InvalidInput("scope", _("Please choose what to summarise."))
+    _check(filters)
     summary = build(filters, base_url)
     with write_transaction():
         audit.record(actor, AuditAction.SUMMARY_EXPORTED, "summary",
                      summary=f"format={file_format} threads={summary.overview.thread_count} {filters.describe()}"
                              + ("" if actor is not None else " (command line)"))
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    stamp = dates.to_tokyo(utcnow()).strftime("%Y%m%d-%H%M")  # the time on the secretariat's clock
     if file_format == "print":
         return Export(summary, file_format, "", "text/html", None)
     file_type = formats.FILE_TYPES[file_format]

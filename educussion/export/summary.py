@@ -215,7 +215,8 @@ def build(filters: SummaryFilters, base_url: str) -> Summary:
 def _scope_label(filters: SummaryFilters) -> str:
     if filters.scope == "thread":
         thread = db.session.get(Thread, filters.thread_id or 0)
-        return thread.title if thread else ""
+        # A hidden thread's title stays out of the file, as its posts do.
+        return thread.title if thread and thread.status == Visibility.VISIBLE else ""
     if filters.scope == "theme":
         theme = db.session.execute(select(Theme).filter_by(slug=filters.theme_slug or "")).scalar()
         return theme.name if theme else ""

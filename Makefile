@@ -6,7 +6,7 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install translations db demo run test lint bench bench-search extract-messages clean
+.PHONY: help install translations db demo run test lint bench bench-search bench-export extract-messages clean
 
 help:
 	@echo "make run    set up (virtualenv, install, migrate, demo data) and serve http://$(HOST):$(PORT)"
@@ -51,6 +51,9 @@ bench: install
 
 bench-search: install
 	$(BIN)/python bench/search.py
+
+bench-export: install
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

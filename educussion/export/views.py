@@ -63,7 +63,7 @@ def download():
         else:
             if export.chunks is None:
                 return render_template("export/print.html", summary=export.summary, formats=formats, dates=dates)
-            response = Response(stream_with_context(export.chunks), mimetype=export.mimetype)
+            response = Response(stream_with_context(export.chunks), content_type=export.mimetype)
             response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
             response.headers["Cache-Control"] = "no-store"
             return response

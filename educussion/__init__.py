@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from .auditlog.views import bp as auditlog_bp
     from .board.views import bp as board_bp
     from .export.views import bp as export_bp
+    from .feeds.views import bp as feeds_bp
     from .moderation.views import bp as moderation_bp
     from .summaries.views import bp as summaries_bp
     from .notifications.views import bp as notifications_bp
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(summaries_bp)
+    app.register_blueprint(feeds_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

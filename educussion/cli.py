@@ -16,6 +16,7 @@ mail_cli = AppGroup("mail", help="The outgoing mail queue.")
 orgs_cli = AppGroup("orgs", help="Organisations and the official municipality list.")
 search_cli = AppGroup("search", help="The full-text search index.")
 export_cli = AppGroup("export", help="Discussion summaries for meetings and proposals.")
+notify_cli = AppGroup("notify", help="Notification mails: sending and digests.")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -207,6 +208,31 @@ def export_summary_command(output: str, file_format: str, theme_slug, thread_id,
                f"written to {output}.")
 
 
+@notify_cli.command("send")
+def notify_send_command() -> None:
+    """Send the mails waiting in the outbox (failed ones are retried; same as `flask mail send`)."""
+    from . import mail
+
+    sent, failed = mail.send_pending()
+    click.echo(f"{sent} sent, {failed} failed.")
+    if failed:
+        raise SystemExit(1)
+
+
+@notify_cli.command("send-digests")
+@click.option("--daily", "frequency", flag_value="daily", help="Members who chose the daily digest.")
+@click.option("--weekly", "frequency", flag_value="weekly", help="Members who chose the weekly digest.")
+def notify_digests_command(frequency: str | None) -> None:
+    """Mail each member their digest of what is new (run from cron; running it twice sends nothing twice)."""
+    from .models import Delivery
+    from .notifications import services as notification_services
+
+    if frequency is None:
+        raise click.UsageError("Choose --daily or --weekly.")
+    sent = notification_services.send_digests(Delivery(frequency))
+    click.echo(f"{sent} {frequency} digests sent.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
@@ -214,3 +240,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(orgs_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(export_cli)
+    app.cli.add_command(notify_cli)

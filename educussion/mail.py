@@ -23,9 +23,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 
 
-def queue(recipient: str, subject: str, body: str) -> OutgoingMail:
-    """Add a mail to the outbox; it is committed with the change that causes it."""
-    mail = OutgoingMail(recipient=recipient, subject=subject, body_text=body)
+def queue(recipient: str, subject: str, body: str, *, html: str | None = None,
+          unsubscribe_url: str | None = None) -> OutgoingMail:
+    """Add a mail to the outbox; it is committed with the change that causes it. `html` adds an HTML
+    alternative; `unsubscribe_url` is sent as a one-click List-Unsubscribe header (RFC 8058)."""
+    mail = OutgoingMail(recipient=recipient, subject=subject, body_text=body, body_html=html,
+                        unsubscribe_url=unsubscribe_url)
     db.session.add(mail)
     db.session.info.setdefault(_QUEUED, []).append(mail)
     return mail
@@ -51,6 +54,11 @@ def _message(mail: OutgoingMail) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rsplit("@", 1)[-1])
     # base64 keeps Japanese text intact through relays that are not 8-bit clean.
     message.set_content(mail.body_text, charset="utf-8", cte="base64")
+    if mail.body_html:
+        message.add_alternative(mail.body_html, subtype="html", charset="utf-8", cte="base64")
+    if mail.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
 
 

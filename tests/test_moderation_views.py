@@ -229,8 +229,9 @@ def test_notifications_count_and_mark_read(client, login_as):
     login_as(_reload(User, author.id))
     page = _text(client.get("/notifications"))
     assert '<span class="count-badge">2' in page
-    note = db.session.execute(select(Notification).order_by(Notification.id)).scalars().first()
-    client.post(f"/notifications/{note.id}/read")
+    note = db.session.execute(select(Notification).filter_by(user_id=author.id)
+                              .order_by(Notification.id)).scalars().first()
+    client.post("/notifications/read", data={"id": note.id})
     assert '<span class="count-badge">1' in _text(client.get("/notifications"))
     client.post("/notifications/read-all")
     assert "count-badge" not in _text(client.get("/notifications"))

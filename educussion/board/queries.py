@@ -5,7 +5,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from ..extensions import db
-from ..models import HelpfulMark, Post, PostRevision, Theme, Thread, ThreadConclusion, User, Visibility
+from ..models import Follow, HelpfulMark, Post, PostRevision, Theme, Thread, ThreadConclusion, User, Visibility
 from ..pagination import Page, clamp_page
 from ..permissions import can_moderate
 
@@ -46,8 +46,13 @@ def theme_threads(theme: Theme, page: int | None, per_page: int) -> Page[Thread]
     return Page(list(db.session.execute(query).scalars()), number, per_page, theme.thread_count)
 
 
-def thread_by_id(thread_id: int) -> Thread | None:
-    return db.session.execute(select(Thread).options(joinedload(Thread.theme)).filter_by(id=thread_id)).scalar()
+def thread_by_id(thread_id: int, viewer: User | None = None) -> Thread | None:
+    query = select(Thread).options(joinedload(Thread.theme)).filter_by(id=thread_id)
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        following = exists().where(Follow.thread_id == Thread.id, Follow.user_id == viewer.id,
+                                   Follow.is_active.is_(True))
+        query = query.options(with_expression(Thread.followed_by_viewer, following))
+    return db.session.execute(query).scalar()
 
 
 def thread_posts(thread: Thread, page: int | None, per_page: int, viewer: User | None = None) -> Page[Post]:

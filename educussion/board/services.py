@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import (AuditAction, NotificationKind, Post, PostRevision, Report, ReportReason, Theme, Thread, User,
                       Visibility, utcnow)
 from ..moderation import policy
+from ..notifications import services as notifications
 from ..notifications.services import notify
 from ..permissions import can_edit_post, can_reply, can_start_thread
 from ..search import services as search
@@ -129,11 +130,14 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         if visible:
             counters.add_to_theme(theme.id, threads=1, posts=1, posted_at=now)
         audit.record(actor, AuditAction.THREAD_CREATED, thread, summary=_summary(title, screening))
+        notifications.follow_thread(actor, thread, auto=True)
+        notifications.post_published(post)
         search.queue_post(post.id)
         return post
 
     thread = _run_idempotent(actor, idempotency_key, work).thread
     search.drain_after_commit()
+    mail.send_queued()
     return thread
 
 
@@ -162,11 +166,14 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
             counters.add_to_theme(thread.theme_id, posts=1, posted_at=now)
         audit.record(actor, AuditAction.POST_CREATED, post,
                      summary=_summary(text.excerpt(post.body_html, 200), screening))
+        notifications.follow_thread(actor, thread, auto=True)
+        notifications.post_published(post)
         search.queue_post(post.id)
         return post
 
     post = _run_idempotent(actor, idempotency_key, work)
     search.drain_after_commit()
+    mail.send_queued()
     return post
 
 

@@ -9,6 +9,7 @@ from ..errors import InvalidInput, PermissionDenied
 from ..forms import attach_error
 from ..models import Visibility
 from ..permissions import can_edit_post, can_read_post_body, can_start_thread, can_view_history, can_view_thread
+from ..notifications import queries as notification_queries
 from . import diff, queries, services
 from .forms import EditPostForm, ReplyForm, ThreadForm
 
@@ -41,7 +42,8 @@ def index():
 def show_theme(slug: str):
     theme = _found(queries.theme_by_slug(slug))
     page = queries.theme_threads(theme, _page_arg(), current_app.config["THREADS_PER_PAGE"])
-    return render_template("board/theme.html", theme=theme, page=page)
+    following = notification_queries.follows_theme(current_user, theme)
+    return render_template("board/theme.html", theme=theme, page=page, following=following)
 
 
 @bp.route("/themes/<slug>/new", methods=["GET", "POST"])
@@ -78,7 +80,7 @@ def new_thread(slug: str):
 
 def _viewable_thread(thread_id: int):
     """The thread, if the viewer may see it; a hidden thread shows its placeholder to everyone else."""
-    thread = _found(queries.thread_by_id(thread_id))
+    thread = _found(queries.thread_by_id(thread_id, current_user))
     if can_view_thread(current_user, thread):
         return thread
     if thread.status == Visibility.HIDDEN:

@@ -16,7 +16,10 @@ from .board import (OUTCOME_LABELS, HelpfulMark, Outcome, Post, PostRevision, Th
 from .mail import OutgoingMail
 from .moderation import (
     REPORT_REASON_LABELS,
+    Delivery,
+    Follow,
     ModerationSettings,
+    NotificationPreference,
     Notification,
     NotificationKind,
     Report,
@@ -40,7 +43,10 @@ __all__ = [
     "Outcome",
     "ThreadConclusion",
     "REPORT_REASON_LABELS",
+    "Delivery",
+    "Follow",
     "ModerationSettings",
+    "NotificationPreference",
     "Notification",
     "NotificationKind",
     "Report",

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..handles import handle_from_email
 from .types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -112,6 +113,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(100))
+    # What others type after @ to mention this member (ASCII, unique; set from the e-mail address).
+    handle: Mapped[str | None] = mapped_column(String(40), unique=True)
     role: Mapped[Role | None] = mapped_column(str_enum(Role))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     title: Mapped[str] = mapped_column(String(100), default="")
@@ -190,3 +193,16 @@ class Verification(db.Model):
     @property
     def affiliation(self) -> str:
         return format_affiliation(self.organisation.name, self.title)
+
+
+@event.listens_for(User, "before_insert")
+def _give_a_handle(_mapper, connection, user: User) -> None:
+    """Every member can be mentioned: the handle comes from the e-mail address, made unique."""
+    if user.handle:
+        return
+    users = User.__table__
+
+    def taken(candidate: str) -> bool:
+        return connection.execute(select(users.c.id).where(users.c.handle == candidate)).first() is not None
+
+    user.handle = handle_from_email(user.email, taken)

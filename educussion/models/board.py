@@ -96,6 +96,8 @@ class Thread(db.Model):
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     outcome: Mapped[Outcome] = mapped_column(str_enum(Outcome), default=Outcome.UNDER_DISCUSSION)
     conclusion_count: Mapped[int] = mapped_column(default=0)  # versions of the まとめ so far
+    # Whether the viewer follows it, loaded with the thread for the thread page (no extra query).
+    followed_by_viewer: Mapped[bool | None] = query_expression()
 
     theme: Mapped[Theme] = relationship(back_populates="threads")
     author: Mapped[User] = relationship(foreign_keys=[author_id])

@@ -17,6 +17,8 @@ class OutgoingMail(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)  # an HTML alternative (notification mails)
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))  # sent as List-Unsubscribe (RFC 8058)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)

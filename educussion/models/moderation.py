@@ -168,6 +168,12 @@ class NotificationKind(str, enum.Enum):
     THREAD_UNHIDDEN = "thread_unhidden"
     USER_SUSPENDED = "user_suspended"
     USER_UNSUSPENDED = "user_unsuspended"
+    REPLY = "reply"  # a reply in a thread the member follows
+    NEW_THREAD = "new_thread"  # a new thread in a theme the member follows
+    MENTION = "mention"
+    VERIFICATION_APPROVED = "verification_approved"
+    VERIFICATION_REJECTED = "verification_rejected"
+    CONCLUSION_ADDED = "conclusion_added"  # the secretariat's まとめ on the member's thread
 
 
 class Notification(db.Model):
@@ -185,6 +191,48 @@ class Notification(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it went out by e-mail (at once or in a digest); never mailed twice.
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     thread: Mapped[Thread | None] = relationship()
     post: Mapped[Post | None] = relationship()
+
+
+class Follow(db.Model):
+    """A member follows a thread (replies) or a theme (new threads). Unfollowing keeps the row, switched off,
+    so that replying again does not follow the thread behind the member's back."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        Index("uq_follows_thread", "user_id", "thread_id", unique=True),
+        Index("uq_follows_theme", "user_id", "theme_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"), index=True)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    thread: Mapped[Thread | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
+
+
+class Delivery(str, enum.Enum):
+    IMMEDIATELY = "immediately"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NEVER = "never"
+
+
+class NotificationPreference(db.Model):
+    """How a member wants one group of events by e-mail; missing rows mean the defaults."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (Index("uq_notification_preferences", "user_id", "topic", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    topic: Mapped[str] = mapped_column(String(32))
+    delivery: Mapped[Delivery] = mapped_column(str_enum(Delivery))

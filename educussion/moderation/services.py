@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import (AuditAction, ModerationSettings, NotificationKind, Post, Report, ReportReason, ReportStatus,
                       Role, Suspension, Theme, ThemeModerator, Thread, User, Visibility, WatchedWord,
                       WatchedWordAction, utcnow)
+from ..notifications import services as notifications
 from ..notifications.services import notify
 from ..permissions import can_manage_moderation, can_moderate, can_report
 from ..search import services as search
@@ -199,10 +200,17 @@ def _opening_follows(status: Visibility) -> Callable[[Post, str], None]:
 
 
 def approve_post(post: Post, *, actor: User, reason: str) -> Post:
+    """Publish a held post; followers and mentioned members are told now, not before."""
+    follow = _opening_follows(Visibility.VISIBLE)
+
+    def extra(approved: Post, reason_: str) -> None:
+        follow(approved, reason_)
+        notifications.post_published(approved)
+
     return _post_action(
         post, actor=actor, reason=reason, expected=Visibility.PENDING, new_status=Visibility.VISIBLE,
         action=AuditAction.POST_APPROVED, kind=NotificationKind.POST_APPROVED,
-        wrong_state=_("This post is not awaiting approval."), extra=_opening_follows(Visibility.VISIBLE))
+        wrong_state=_("This post is not awaiting approval."), extra=extra)
 
 
 def reject_post(post: Post, *, actor: User, reason: str) -> Post:

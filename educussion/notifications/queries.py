@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Notification, User
+from ..models import Follow, Notification, Theme, Thread, User, Visibility
 from ..pagination import Page, clamp_page
 
 
@@ -23,3 +24,29 @@ def total(user: User) -> int:
 
 def by_id(note_id: int) -> Notification | None:
     return db.session.get(Notification, note_id)
+
+
+def by_ids(user: User, ids: list[int]) -> list[Notification]:
+    if not ids:
+        return []
+    return list(db.session.execute(select(Notification).where(
+        Notification.user_id == user.id, Notification.id.in_(ids))).scalars())
+
+
+def follows(user: User) -> tuple[list[Thread], list[Theme]]:
+    """What the member follows now: visible threads (newest activity first) and themes."""
+    threads = db.session.execute(
+        select(Thread).join(Follow, Follow.thread_id == Thread.id).options(joinedload(Thread.theme))
+        .where(Follow.user_id == user.id, Follow.is_active.is_(True), Thread.status == Visibility.VISIBLE)
+        .order_by(Thread.last_posted_at.desc())).scalars().all()
+    themes = db.session.execute(
+        select(Theme).join(Follow, Follow.theme_id == Theme.id)
+        .where(Follow.user_id == user.id, Follow.is_active.is_(True)).order_by(Theme.position)).scalars().all()
+    return list(threads), list(themes)
+
+
+def follows_theme(user: User | None, theme: Theme) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.execute(select(Follow.id).filter_by(user_id=user.id, theme_id=theme.id, is_active=True)
+                              ).first() is not None

@@ -1,50 +1,144 @@
-"""Notify members, inside the caller's transaction; mark notifications read."""
+"""Notifications: who is told what (followers, mentions, authors), in the app and by e-mail — at once or in
+a daily or weekly digest, as each member chose. Everything here runs inside the caller's transaction,
+except the digests and the member's own settings, which are units of work of their own."""
 from __future__ import annotations
 
-from flask import current_app
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import update
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import joinedload
 
-from .. import mail
+from .. import mail, text
 from ..database import write_transaction
+from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
-from ..models import Notification, NotificationKind, Post, Thread, User, utcnow
+from ..handles import mentioned_handles
+from ..models import (Delivery, Follow, Notification, NotificationKind, NotificationPreference, Post, Theme, Thread,
+                      User, utcnow)
 from ..urls import absolute_url
 
-# Kinds that also go out by e-mail (EDUCUSSION_MODERATION_MAIL): what happened to the member's own content.
-MAILED = {
-    NotificationKind.POST_HIDDEN, NotificationKind.POST_UNHIDDEN, NotificationKind.POST_APPROVED,
-    NotificationKind.POST_REJECTED, NotificationKind.THREAD_HIDDEN, NotificationKind.THREAD_UNHIDDEN,
-    NotificationKind.USER_SUSPENDED, NotificationKind.USER_UNSUSPENDED,
+K = NotificationKind
+# E-mail settings are per topic, a group of kinds of event.
+TOPICS: dict[str, set[NotificationKind]] = {
+    "replies": {K.REPLY},
+    "mentions": {K.MENTION},
+    "new_threads": {K.NEW_THREAD},
+    "my_content": {K.POST_HIDDEN, K.POST_UNHIDDEN, K.POST_APPROVED, K.POST_REJECTED, K.POST_EDITED_BY_MODERATOR,
+                   K.POST_MOVED, K.THREAD_HIDDEN, K.THREAD_UNHIDDEN, K.CONCLUSION_ADDED},
+    "account": {K.USER_SUSPENDED, K.USER_UNSUSPENDED, K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED},
+    "reports": {K.REPORT_RECEIVED, K.REPORT_DISMISSED, K.REPORT_UPHELD},
 }
+TOPIC_LABELS = {
+    "replies": _l("Replies in threads you follow"),
+    "mentions": _l("Mentions of you (@)"),
+    "new_threads": _l("New threads in themes you follow"),
+    "my_content": _l("What happens to your posts (hidden, approved, rejected, edited, conclusions)"),
+    "account": _l("Your account (verification, suspension)"),
+    "reports": _l("The outcome of your reports"),
+}
+DEFAULTS = {"replies": Delivery.IMMEDIATELY, "mentions": Delivery.IMMEDIATELY, "new_threads": Delivery.WEEKLY,
+            "my_content": Delivery.IMMEDIATELY, "account": Delivery.IMMEDIATELY, "reports": Delivery.NEVER}
+TOPIC_OF = {kind: topic for topic, kinds in TOPICS.items() for kind in kinds}
+# Verification decisions already have their own mail (with the details); the notification is in-app only.
+OWN_MAIL = {K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED}
+UNSUBSCRIBE_SALT = "educussion.notifications.unsubscribe"
 
 
-def describe(kind: NotificationKind, title: str) -> str:
+def describe(kind: NotificationKind, title: str, count: int = 1) -> str:
     """One sentence saying what happened, in the current locale."""
     messages = {
-        NotificationKind.REPORT_RECEIVED: _("We have received your report on a post in “%(title)s”."),
-        NotificationKind.REPORT_DISMISSED: _(
+        K.REPORT_RECEIVED: _("We have received your report on a post in “%(title)s”."),
+        K.REPORT_DISMISSED: _(
             "The secretariat reviewed your report on a post in “%(title)s” and left the post as it is."),
-        NotificationKind.REPORT_UPHELD: _(
-            "The secretariat reviewed your report on a post in “%(title)s” and hid the post."),
-        NotificationKind.POST_HIDDEN: _("Your post in “%(title)s” has been hidden by the secretariat."),
-        NotificationKind.POST_UNHIDDEN: _("Your post in “%(title)s” is shown again."),
-        NotificationKind.POST_APPROVED: _("Your post in “%(title)s” has been approved and is now public."),
-        NotificationKind.POST_REJECTED: _("Your post in “%(title)s” was not approved."),
-        NotificationKind.POST_EDITED_BY_MODERATOR: _("The secretariat edited your post in “%(title)s”."),
-        NotificationKind.POST_MOVED: _("Your post has been moved to “%(title)s”."),
-        NotificationKind.THREAD_HIDDEN: _("Your thread “%(title)s” has been hidden by the secretariat."),
-        NotificationKind.THREAD_UNHIDDEN: _("Your thread “%(title)s” is shown again."),
-        NotificationKind.USER_SUSPENDED: _("Your account has been suspended from posting."),
-        NotificationKind.USER_UNSUSPENDED: _("The suspension of your account has been lifted."),
+        K.REPORT_UPHELD: _("The secretariat reviewed your report on a post in “%(title)s” and hid the post."),
+        K.POST_HIDDEN: _("Your post in “%(title)s” has been hidden by the secretariat."),
+        K.POST_UNHIDDEN: _("Your post in “%(title)s” is shown again."),
+        K.POST_APPROVED: _("Your post in “%(title)s” has been approved and is now public."),
+        K.POST_REJECTED: _("Your post in “%(title)s” was not approved."),
+        K.POST_EDITED_BY_MODERATOR: _("The secretariat edited your post in “%(title)s”."),
+        K.POST_MOVED: _("Your post has been moved to “%(title)s”."),
+        K.THREAD_HIDDEN: _("Your thread “%(title)s” has been hidden by the secretariat."),
+        K.THREAD_UNHIDDEN: _("Your thread “%(title)s” is shown again."),
+        K.USER_SUSPENDED: _("Your account has been suspended from posting."),
+        K.USER_UNSUSPENDED: _("The suspension of your account has been lifted."),
+        K.REPLY: _("%(count)d new replies — %(title)s") if count > 1 else _("A new reply — %(title)s"),
+        K.NEW_THREAD: _("A new thread in a theme you follow — %(title)s"),
+        K.MENTION: _("You were mentioned in “%(title)s”."),
+        K.VERIFICATION_APPROVED: _("Your account has been verified. You can now post."),
+        K.VERIFICATION_REJECTED: _("Your verification request was not approved."),
+        K.CONCLUSION_ADDED: _("The secretariat has written a conclusion for your thread “%(title)s”."),
     }
-    return messages[kind] % {"title": title}
+    return messages[kind] % {"title": title, "count": count}
 
 
-def notify(user: User, kind: NotificationKind, *, thread: Thread | None = None, post: Post | None = None,
+# ---------------------------------------------------------------- preferences and unsubscribe links
+
+def preferences(user: User) -> dict[str, Delivery]:
+    chosen = dict(db.session.execute(select(NotificationPreference.topic, NotificationPreference.delivery)
+                                     .where(NotificationPreference.user_id == user.id)).all())
+    return {topic: chosen.get(topic, default) for topic, default in DEFAULTS.items()}
+
+
+def save_preferences(user: User, *, actor: User, choices: dict[str, str]) -> dict[str, Delivery]:
+    if actor is None or actor.id != user.id:
+        raise PermissionDenied(_("You can only change your own settings."))
+    try:
+        wanted = {topic: Delivery(choices[topic]) for topic in DEFAULTS if topic in choices}
+    except ValueError:
+        raise InvalidInput(None, _("Please choose how you want to be told."))
+    with write_transaction():
+        _store(user, wanted)
+    return preferences(user)
+
+
+def _store(user: User, wanted: dict[str, Delivery]) -> None:
+    existing = {p.topic: p for p in db.session.execute(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id)).scalars()}
+    for topic, delivery in wanted.items():
+        if topic in existing:
+            existing[topic].delivery = delivery
+        else:
+            db.session.add(NotificationPreference(user_id=user.id, topic=topic, delivery=delivery))
+
+
+def unsubscribe_token(user: User, topic: str) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps([user.id, topic])
+
+
+def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
+    try:
+        user_id, topic = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or (topic != "all" and topic not in DEFAULTS):
+        return None
+    return user, topic
+
+
+def unsubscribe(token: str) -> tuple[User, str] | None:
+    """One click from a mail, without logging in: stop that topic's mails (or all of them)."""
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return None
+    user, topic = found
+    with write_transaction():
+        _store(user, {t: Delivery.NEVER for t in (DEFAULTS if topic == "all" else [topic])})
+    return user, topic
+
+
+# ---------------------------------------------------------------- notifying
+
+def notify(user: User | None, kind: NotificationKind, *, thread: Thread | None = None, post: Post | None = None,
            reason: str | None = None) -> Notification | None:
-    """Add a notification (and, for the member's own content, an e-mail) to the current transaction."""
+    """Add a notification (and, if the member wants it at once, an e-mail) to the current transaction."""
     if user is None:
         return None
     thread = thread or (post.thread if post is not None else None)
@@ -55,32 +149,115 @@ def notify(user: User, kind: NotificationKind, *, thread: Thread | None = None, 
     db.session.execute(update(User).where(User.id == user.id)
                        .values(unread_notifications=User.unread_notifications + 1),
                        execution_options={"synchronize_session": False})
-    if kind in MAILED and current_app.config["MODERATION_MAIL"]:
-        _mail(user, note)
+    if _mail_at_once(user, kind):
+        db.session.flush()
+        _mail_one(user, note, post)
+        note.mailed_at = utcnow()
     return note
 
 
-def _mail(user: User, note: Notification) -> None:
+def _mail_at_once(user: User, kind: NotificationKind) -> bool:
+    if kind in OWN_MAIL or not user.email_confirmed_at:
+        return False
+    topic = TOPIC_OF[kind]
+    if topic in ("my_content", "account") and not current_app.config["MODERATION_MAIL"]:
+        return False
+    return preferences(user)[topic] == Delivery.IMMEDIATELY
+
+
+def _mail_one(user: User, note: Notification, post: Post | None) -> None:
+    topic = TOPIC_OF[note.kind]
     with force_locale(user.locale or "ja"):
-        lines = [_("Dear %(name)s,", name=user.display_name), "", describe(note.kind, note.thread_title)]
-        if note.reason:
-            lines += ["", _("Reason: %(reason)s", reason=note.reason)]
-        lines += ["", _("Your notifications: %(url)s", url=absolute_url("notifications.index")), "",
-                  _("Educussion board")]
-        mail.queue(user.email, _("[Educussion] %(what)s", what=describe(note.kind, note.thread_title)),
-                   "\n".join(lines))
+        what = describe(note.kind, note.thread_title)
+        link = absolute_url("board.permalink", post_id=post.id) if post is not None else (
+            absolute_url("board.show_thread", thread_id=note.thread_id) if note.thread_id else None)
+        context = dict(user=user, what=what, reason=note.reason, link=link,
+                       excerpt=text.excerpt(post.body_html, 200) if post is not None and post.is_public else "",
+                       settings_url=absolute_url("notifications.settings"),
+                       unsubscribe_url=absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, topic)))
+        mail.queue(user.email, _("[Educussion] %(what)s", what=what),
+                   render_template("mail/notification.txt", **context),
+                   html=render_template("mail/notification.html", **context),
+                   unsubscribe_url=context["unsubscribe_url"])
 
 
-def mark_read(note: Notification, *, actor: User) -> None:
-    if note.user_id != actor.id or note.read_at is not None:
+# ---------------------------------------------------------------- following and fan-out
+
+def follow_thread(user: User, thread: Thread, *, auto: bool = False) -> None:
+    """Inside the caller's transaction. `auto` (starting or replying) never overrides an unfollow."""
+    _follow(user, thread_id=thread.id, auto=auto)
+
+
+def _follow(user: User, *, thread_id: int | None = None, theme_id: int | None = None, auto: bool,
+            active: bool = True) -> None:
+    existing = db.session.execute(select(Follow).filter_by(user_id=user.id, thread_id=thread_id,
+                                                           theme_id=theme_id)).scalar()
+    if existing is None:
+        db.session.add(Follow(user_id=user.id, thread_id=thread_id, theme_id=theme_id, is_active=active,
+                              created_at=utcnow()))
+    elif not auto:
+        existing.is_active = active
+
+
+def set_following(user: User, *, actor: User, thread: Thread | None = None, theme: Theme | None = None,
+                  on: bool) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.id != user.id:
+        raise PermissionDenied(_("You can only change your own settings."))
+    with write_transaction():
+        _follow(user, thread_id=thread.id if thread else None, theme_id=theme.id if theme else None, auto=False,
+                active=on)
+
+
+def _followers(**where) -> list[User]:
+    query = select(User).join(Follow, Follow.user_id == User.id).where(Follow.is_active.is_(True))
+    for name, value in where.items():
+        query = query.where(getattr(Follow, name) == value)
+    return list(db.session.execute(query).scalars())
+
+
+def post_published(post: Post) -> None:
+    """A post became public (written, or approved): tell the followers and anyone it mentions. Inside the
+    caller's transaction; a hidden or pending post tells nobody until it is visible."""
+    thread = post.thread
+    if not post.is_public:
+        return
+    mentioned = _mentioned(post)
+    for user in mentioned:
+        notify(user, K.MENTION, post=post)
+    told = {post.author_id} | {user.id for user in mentioned}
+    if post.position == 1:
+        followers, kind = _followers(theme_id=thread.theme_id), K.NEW_THREAD
+    else:
+        followers, kind = _followers(thread_id=thread.id), K.REPLY
+    for user in followers:
+        if user.id not in told and user.is_verified:
+            notify(user, kind, post=post)
+            told.add(user.id)
+
+
+def _mentioned(post: Post) -> list[User]:
+    handles = mentioned_handles(post.body_source)
+    if not handles:
+        return []
+    users = db.session.execute(select(User).where(func.lower(User.handle).in_(handles))).scalars()
+    return [user for user in users if user.is_verified and user.id != post.author_id]
+
+
+# ---------------------------------------------------------------- reading
+
+def mark_read(notes: Notification | Iterable[Notification], *, actor: User) -> None:
+    if isinstance(notes, Notification):
+        notes = [notes]
+    ids = [note.id for note in notes if note.user_id == actor.id and note.read_at is None]
+    if not ids:
         return
     with write_transaction():
-        done = db.session.execute(update(Notification).where(Notification.id == note.id,
+        done = db.session.execute(update(Notification).where(Notification.id.in_(ids),
                                                              Notification.read_at.is_(None))
                                   .values(read_at=utcnow())).rowcount
         if done:
-            db.session.execute(update(User).where(User.id == actor.id, User.unread_notifications > 0)
-                               .values(unread_notifications=User.unread_notifications - 1))
+            db.session.execute(update(User).where(User.id == actor.id).values(unread_notifications=case(
+                (User.unread_notifications > done, User.unread_notifications - done), else_=0)))
 
 
 def mark_all_read(*, actor: User) -> None:
@@ -88,3 +265,57 @@ def mark_all_read(*, actor: User) -> None:
         db.session.execute(update(Notification).where(Notification.user_id == actor.id,
                                                       Notification.read_at.is_(None)).values(read_at=utcnow()))
         db.session.execute(update(User).where(User.id == actor.id).values(unread_notifications=0))
+
+
+# ---------------------------------------------------------------- digests
+
+def send_digests(frequency: Delivery, now: datetime | None = None) -> int:
+    """One mail per member with what waits for their daily (or weekly) digest; returns how many were sent.
+    Each notification is mailed at most once (mailed_at), so running twice sends nothing twice; members with
+    nothing new get nothing."""
+    pending = db.session.execute(
+        select(Notification).options(joinedload(Notification.post).joinedload(Post.thread).joinedload(Thread.theme))
+        .where(Notification.mailed_at.is_(None), Notification.kind.in_(list(TOPIC_OF)))
+        .order_by(Notification.user_id, Notification.created_at)).scalars().all()
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for note in pending:
+        by_user[note.user_id].append(note)
+    sent = 0
+    for user_id, notes in by_user.items():
+        user = db.session.get(User, user_id)
+        if user is None or not user.email_confirmed_at:
+            continue
+        chosen = preferences(user)
+        due = [n for n in notes if n.kind not in OWN_MAIL and chosen[TOPIC_OF[n.kind]] == frequency]
+        visible = [n for n in due if n.post is None or n.post.is_public]  # never mail what was hidden since
+        if not visible:
+            continue
+        with write_transaction():
+            _mail_digest(user, frequency, visible)
+            for note in visible:
+                note.mailed_at = now or utcnow()
+        sent += 1
+    mail.send_queued()
+    return sent
+
+
+def _mail_digest(user: User, frequency: Delivery, notes: list[Notification]) -> None:
+    with force_locale(user.locale or "ja"):
+        themes: dict[str, list[dict]] = defaultdict(list)
+        others = []
+        for note in notes:
+            item = {"what": describe(note.kind, note.thread_title), "reason": note.reason,
+                    "link": absolute_url("board.permalink", post_id=note.post_id) if note.post_id else None,
+                    "excerpt": text.excerpt(note.post.body_html, 120) if note.post is not None else ""}
+            if note.post is not None:
+                themes[note.post.thread.theme.name].append(item)
+            else:
+                others.append(item)
+        title = _("Your daily digest") if frequency == Delivery.DAILY else _("Your weekly digest")
+        context = dict(user=user, title=title, themes=dict(themes), others=others,
+                       settings_url=absolute_url("notifications.settings"),
+                       unsubscribe_url=absolute_url("notifications.unsubscribe",
+                                                    token=unsubscribe_token(user, "all")))
+        mail.queue(user.email, _("[Educussion] %(what)s (%(count)d)", what=title, count=len(notes)),
+                   render_template("mail/digest.txt", **context), html=render_template("mail/digest.html", **context),
+                   unsubscribe_url=context["unsubscribe_url"])

@@ -5,12 +5,13 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, text
+from .. import audit, mail, text
 from ..board.services import MAX_BODY_LENGTH
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
-from ..models import AuditAction, HelpfulMark, Outcome, Post, Thread, ThreadConclusion, User, utcnow
+from ..models import AuditAction, HelpfulMark, NotificationKind, Outcome, Post, Thread, ThreadConclusion, User, utcnow
+from ..notifications.services import notify
 from ..permissions import can_mark_helpful, can_summarise
 
 
@@ -41,6 +42,7 @@ def save_summary(thread: Thread, *, actor: User, outcome: str, conclusion: str |
             before = thread.outcome
             thread.outcome = value
             audit.record(actor, AuditAction.THREAD_OUTCOME_SET, thread, summary=f"{before.label} → {value.label}")
+    mail.send_queued()
     return thread
 
 
@@ -53,6 +55,8 @@ def _add_conclusion(thread: Thread, actor: User, body: str) -> ThreadConclusion:
                                   body_html=text.render(body), author_id=actor.id, created_at=utcnow())
     db.session.add(conclusion)
     audit.record(actor, AuditAction.CONCLUSION_WRITTEN, thread, summary=f"第{number}版")
+    if thread.author_id != actor.id:
+        notify(thread.author, NotificationKind.CONCLUSION_ADDED, thread=thread)
     return conclusion
 
 

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import (
     AuditAction,
     Invitation,
+    NotificationKind,
     Organisation,
     OrganisationKind,
     RequestStatus,
@@ -34,6 +35,7 @@ from ..models import (
 from ..orgs.codes import mayor_title, normalise_corporate_number
 from ..orgs.queries import find_organisation, municipality_by_code
 from ..i18n import format_when
+from ..notifications.services import notify
 from ..permissions import is_secretariat
 from ..urls import absolute_url
 
@@ -318,6 +320,7 @@ def approve_request(request: VerificationRequest, *, actor: User, title: str | N
         audit.record(actor, AuditAction.VERIFICATION_APPROVED, request.user,
                      summary=f"{request.role.value}: {organisation.name} {final_title}")
         _mail_decision(request)
+        notify(request.user, NotificationKind.VERIFICATION_APPROVED)
     mail.send_queued()
     return request
 
@@ -336,6 +339,7 @@ def reject_request(request: VerificationRequest, *, actor: User, reason: str) ->
         audit.record(actor, AuditAction.VERIFICATION_REJECTED, request.user,
                      summary=f"{request.role.value}: {request.organisation_label}", reason=reason)
         _mail_decision(request)
+        notify(request.user, NotificationKind.VERIFICATION_REJECTED, reason=reason[:2000])
     mail.send_queued()
     return request
 

@@ -143,7 +143,7 @@ class Post(db.Model):
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # the board feed
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[Visibility] = mapped_column(str_enum(Visibility), default=Visibility.VISIBLE, index=True)
     moderation_reason: Mapped[str | None] = mapped_column(Text)  # why hidden, rejected or held

@@ -71,6 +71,7 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "MODERATION_MAIL": _bool(env.get("EDUCUSSION_MODERATION_MAIL"), True),
         "BASE_URL": env.get("EDUCUSSION_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_BACKEND": "smtp" if env.get("EDUCUSSION_SMTP_HOST") else "file",
+        "MAIL_SEND": env.get("EDUCUSSION_MAIL_SEND", "request"),  # request: right after the change; cron
         "MAIL_FOLDER": env.get("EDUCUSSION_MAIL_FOLDER", ""),
         "MAIL_FROM": env.get("EDUCUSSION_MAIL_FROM", "board@example.jp"),
         "MAIL_FROM_NAME": env.get("EDUCUSSION_MAIL_FROM_NAME", "エデュカッションボード"),

@@ -5,8 +5,9 @@ import re
 from collections.abc import Callable
 
 HANDLE_RE = re.compile(r"[a-z0-9_]{2,30}")
-# @handle in a post: not part of an e-mail address or a longer word.
-MENTION_RE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_]{2,30})(?![\w@])")
+# @handle (or ＠handle, typed in full-width) in a post: not part of an e-mail address or a longer ASCII word.
+# Only ASCII counts as "a longer word": Japanese is written without spaces (「@satoさん」「ご意見を@sato」).
+MENTION_RE = re.compile(r"(?<![A-Za-z0-9_.+\-@＠])[@＠]([A-Za-z0-9_]{2,30})(?![A-Za-z0-9_@＠]|\.[A-Za-z0-9])")
 
 
 def handle_from_email(email: str, taken: Callable[[str], bool]) -> str:

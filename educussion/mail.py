@@ -41,6 +41,8 @@ def send_queued() -> tuple[int, int]:
     """After the commit: send the mails this session queued (older failures are left to `flask mail send`,
     so one slow server never holds a request up for the whole outbox)."""
     queued = db.session.info.pop(_QUEUED, [])
+    if current_app.config["MAIL_SEND"] != "request":
+        return 0, 0  # EDUCUSSION_MAIL_SEND=cron: `flask notify send` sends them
     ids = [m.id for m in queued if m.id is not None]
     return send_pending(ids=ids) if ids else (0, 0)
 

@@ -102,3 +102,18 @@ def test_mail_send_command_fails_when_a_mail_stays_queued(app, runner, mails):
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=unused_port())
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 1 and "0 sent, 1 failed" in result.output
+
+
+def test_with_mail_send_cron_requests_only_queue(app, mails):
+    from educussion import mail
+    from educussion.database import write_transaction
+    from educussion.extensions import db
+    from educussion.models import OutgoingMail
+
+    app.config["MAIL_SEND"] = "cron"
+    with write_transaction():
+        mail.queue("someone@example.jp", "件名", "本文")
+    assert mail.send_queued() == (0, 0)
+    assert len(mails) == 0 and db.session.query(OutgoingMail).one().sent_at is None
+    assert mail.send_pending() == (1, 0)
+    assert len(mails) == 1

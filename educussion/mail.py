@@ -10,6 +10,7 @@ import logging
 import os
 import smtplib
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formataddr, make_msgid
 
 from flask import current_app
@@ -47,9 +48,33 @@ def send_queued() -> tuple[int, int]:
     return send_pending(ids=ids) if ids else (0, 0)
 
 
+class _Policy(EmailPolicy):
+    """email.policy.default, except that a long List-Unsubscribe <URL> is written as it is: the default folds a
+    line longer than 78 characters into RFC 2047 encoded words, which mail programs do not decode there
+    (RFC 2369/8058 headers are read raw). Header lines may be up to 998 characters long."""
+
+    RAW = frozenset({"list-unsubscribe"})
+
+    def _raw(self, name: str, value) -> str | None:
+        text = str(value)
+        if name.lower() in self.RAW and text.isascii() and "\n" not in text and len(name) + len(text) < 990:
+            return f"{name}: {text}{self.linesep}"
+        return None
+
+    def fold(self, name, value):
+        return self._raw(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        raw = self._raw(name, value)
+        return raw.encode("ascii") if raw is not None else super().fold_binary(name, value)
+
+
+MAIL_POLICY = _Policy()
+
+
 def _message(mail: OutgoingMail) -> EmailMessage:
     config = current_app.config
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = mail.subject
     message["From"] = formataddr((config["MAIL_FROM_NAME"], config["MAIL_FROM"]))
     message["To"] = mail.recipient

@@ -11,7 +11,7 @@ from ..pagination import Page, clamp_page
 
 def for_user(user: User, page: int | None, per_page: int, total: int) -> Page[Notification]:
     number = clamp_page(page, total, per_page)
-    query = (select(Notification)
+    query = (select(Notification).options(joinedload(Notification.thread))
              .where(Notification.user_id == user.id)
              .order_by(Notification.created_at.desc(), Notification.id.desc())
              .limit(per_page).offset((number - 1) * per_page))

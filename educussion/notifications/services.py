@@ -287,7 +287,7 @@ def send_digests(frequency: Delivery, now: datetime | None = None) -> int:
             continue
         chosen = preferences(user)
         due = [n for n in notes if n.kind not in OWN_MAIL and chosen[TOPIC_OF[n.kind]] == frequency]
-        visible = [n for n in due if n.post is None or n.post.is_public]  # never mail what was hidden since
+        visible = [n for n in due if _still_mailable(n)]
         if not visible:
             continue
         with write_transaction():
@@ -299,6 +299,15 @@ def send_digests(frequency: Delivery, now: datetime | None = None) -> int:
     return sent
 
 
+# These announce someone's post: once it (or its thread) is hidden, they are not mailed at all. News about the
+# member's own posts or reports still is ("your post was hidden"), without quoting what was hidden.
+ANNOUNCES_A_POST = {K.REPLY, K.NEW_THREAD, K.MENTION}
+
+
+def _still_mailable(note: Notification) -> bool:
+    return note.kind not in ANNOUNCES_A_POST or (note.post is not None and note.post.is_public)
+
+
 def _mail_digest(user: User, frequency: Delivery, notes: list[Notification]) -> None:
     with force_locale(user.locale or "ja"):
         themes: dict[str, list[dict]] = defaultdict(list)
@@ -306,7 +315,8 @@ def _mail_digest(user: User, frequency: Delivery, notes: list[Notification]) -> 
         for note in notes:
             item = {"what": describe(note.kind, note.thread_title), "reason": note.reason,
                     "link": absolute_url("board.permalink", post_id=note.post_id) if note.post_id else None,
-                    "excerpt": text.excerpt(note.post.body_html, 120) if note.post is not None else ""}
+                    "excerpt": text.excerpt(note.post.body_html, 120) if note.post is not None and note.post.is_public
+                    else ""}
             if note.post is not None:
                 themes[note.post.thread.theme.name].append(item)
             else:

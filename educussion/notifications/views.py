@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..board import queries as board_queries
+from ..errors import InvalidInput
 from ..extensions import csrf
 from ..models import Delivery, Notification, NotificationKind
+from ..permissions import can_view_thread
 from ..urls import is_safe_next
 from . import queries, services
 
@@ -39,7 +41,14 @@ class Item:
 
     @property
     def text(self) -> str:
-        return services.describe(self.first.kind, self.first.thread_title, len(self.notes))
+        return services.describe(self.first.kind, _title(self.first), len(self.notes))
+
+
+def _title(note: Notification) -> str:
+    """The thread's title as it was, unless the thread has been hidden from the viewer since."""
+    if note.thread is not None and not can_view_thread(current_user, note.thread):
+        return _("Hidden thread")
+    return note.thread_title
 
 
 def _grouped(notes: list[Notification]) -> list[Item]:
@@ -92,8 +101,11 @@ def settings():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        services.save_preferences(current_user, actor=current_user,
-                                  choices={topic: request.form.get(topic, "") for topic in services.DEFAULTS})
+        try:
+            services.save_preferences(current_user, actor=current_user,
+                                      choices={topic: request.form.get(topic, "") for topic in services.DEFAULTS})
+        except InvalidInput:  # the page only offers valid choices: this was not sent by it
+            abort(400)
         flash(_("Your notification settings have been saved."), "success")
         return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html", form=form, chosen=services.preferences(current_user),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from educussion.extensions import db
 from educussion.models import Role, User
+from educussion.notifications import services as notification_services
 
 from ..factories import PASSWORD, make_post, make_thread, make_user
 from ..servers import gunicorn_server
@@ -159,4 +160,7 @@ def seed_thread(seed_people) -> int:
     thread = make_thread(author=user(People.mayor_email), title=THREAD_TITLE, body=THREAD_BODY)
     make_post(thread, author=user(People.company_email), body=REPLY_BODY)
     make_post(thread, author=user(People.academic_email), body="> 共同調達\n\n近隣の自治体と仕様をそろえることが前提になります。")
+    # The seeded replies notify the thread's followers; the journeys start with nothing unread.
+    for member in db.session.execute(select(User)).scalars():
+        notification_services.mark_all_read(actor=member)
     return thread.id

@@ -122,7 +122,7 @@ def test_a_mayor_reports_a_post_the_secretariat_hides_it_and_the_author_is_told(
     expect(notifications_link.locator(".count-badge")).to_have_text(re.compile(r"^\s*1\s*件の未読\s*$"))
     notifications_link.click()
     expect(page).to_have_url(server + "/notifications")
-    notes = page.locator("li.notification")
+    notes = page.locator("li.notification", has_text="非表示になりました")  # (besides the seeded reply, read)
     expect(notes).to_have_count(1)
     expect(notes).to_contain_text(f"「{THREAD_TITLE}」のあなたの投稿は、事務局により非表示になりました。")
     expect(notes.locator(".notification__reason")).to_have_text(f"理由：{HIDE_REASON}")
@@ -202,7 +202,7 @@ def seed_moderation(seed_report, seed_thread, seed_people) -> Moderated:
     moderation.grant_theme_moderator(academic, theme("infrastructure"), actor=secretariat, reason="分科会の座長")
     suspended = make_user(Role.MUNICIPAL_STAFF, name="停止 次郎")
     moderation.suspend_user(suspended, actor=secretariat, until=None, reason="同じ宣伝を繰り返し投稿したため")
-    oldest = select(Notification).filter_by(user_id=company.id).order_by(Notification.id)
+    oldest = select(Notification).filter_by(user_id=company.id, read_at=None).order_by(Notification.id)
     notifications.mark_read(db.session.execute(oldest).scalars().first(), actor=company)  # the edit: read
     return Moderated(thread_id, reported.id, hidden.id, pending.id, suspended.id)
 
@@ -265,7 +265,8 @@ def test_moderation_pages_are_accessible(seed_moderation, seed_people, server, p
         page.goto(server + path)
         expect(page.locator(ready)).to_be_visible()
         audit.check(name)
-    expect(page.locator("li.notification")).to_have_count(2)
+    expect(page.locator("li.notification")).to_have_count(3)  # the seeded reply (read), the edit, the hide
+    expect(page.locator("li.notification--unread")).to_have_count(1)
     page.goto(f"{server}/threads/{seeded.thread_id}")
     expect(page.locator(f"#post-{seeded.hidden_post_id} .post__placeholder")).to_have_text(PLACEHOLDER)
     expect(page.locator(f"#post-{seeded.hidden_post_id} .post__body")).to_have_count(0)

@@ -181,6 +181,7 @@ def _mail_stays_local(monkeypatch, tmp_path):
     never through a real SMTP server, whatever the developer's environment says)."""
     monkeypatch.setenv("EDUCUSSION_MAIL_FOLDER", str(tmp_path / "mail"))
     monkeypatch.delenv("EDUCUSSION_SMTP_HOST", raising=False)
+    monkeypatch.delenv("EDUCUSSION_MAIL_SEND", raising=False)  # mails go out right after the change
 
 
 class MailBox:

@@ -353,6 +353,16 @@ def test_never_sends_no_mail_but_keeps_the_notification(people, thread, mails):
     assert len(mails) == 0
 
 
+def test_choosing_a_digest_later_does_not_mail_what_came_under_never(people, thread, mails):
+    choose(people.mayor, replies=Delivery.NEVER)
+    reply(thread, people.company, body="古い返信")
+    choose(fresh(User, people.mayor.id), replies=Delivery.DAILY)
+    assert notifications.send_digests(Delivery.DAILY) == 0
+    reply(thread, people.company, body="新しい返信")
+    assert notifications.send_digests(Delivery.DAILY) == 1
+    assert len(mails) == 1
+
+
 def test_no_mail_to_an_unconfirmed_address(people, thread, mails):
     unconfirmed = make_user(Role.MUNICIPAL_STAFF, confirmed=False)
     reply(thread, unconfirmed)

@@ -149,20 +149,28 @@ def notify(user: User | None, kind: NotificationKind, *, thread: Thread | None =
     db.session.execute(update(User).where(User.id == user.id)
                        .values(unread_notifications=User.unread_notifications + 1),
                        execution_options={"synchronize_session": False})
-    if _mail_at_once(user, kind):
+    delivery = _delivery(user, kind)
+    if delivery == Delivery.IMMEDIATELY:
         db.session.flush()
         _mail_one(user, note, post)
         note.mailed_at = utcnow()
+    elif delivery == Delivery.NEVER:
+        # Settled for e-mail now: digests never look at it again, even if the member later chooses one.
+        note.mailed_at = note.created_at
     return note
 
 
-def _mail_at_once(user: User, kind: NotificationKind) -> bool:
-    if kind in OWN_MAIL or not user.email_confirmed_at:
-        return False
+def _delivery(user: User, kind: NotificationKind) -> Delivery | None:
+    """How this notification goes out by e-mail; None: not now (an unconfirmed address may be confirmed later)."""
+    if kind in OWN_MAIL:
+        return Delivery.NEVER
     topic = TOPIC_OF[kind]
     if topic in ("my_content", "account") and not current_app.config["MODERATION_MAIL"]:
-        return False
-    return preferences(user)[topic] == Delivery.IMMEDIATELY
+        return Delivery.NEVER
+    delivery = preferences(user)[topic]
+    if delivery == Delivery.IMMEDIATELY and not user.email_confirmed_at:
+        return None
+    return delivery
 
 
 def _mail_one(user: User, note: Notification, post: Post | None) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-HANDLE_RE = re.compile(r"[a-z0-9_]{2,30}")
 # @handle (or ＠handle, typed in full-width) in a post: not part of an e-mail address or a longer ASCII word.
 # Only ASCII counts as "a longer word": Japanese is written without spaces (「@satoさん」「ご意見を@sato」).
 MENTION_RE = re.compile(r"(?<![A-Za-z0-9_.+\-@＠])[@＠]([A-Za-z0-9_]{2,30})(?![A-Za-z0-9_@＠]|\.[A-Za-z0-9])")

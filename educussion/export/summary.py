@@ -315,7 +315,7 @@ def _thread_entries(ids: list[int], filters: SummaryFilters, base_url: str) -> I
             conclusion=ConclusionEntry(
                 version=conclusion.number, text=text.plain_text(conclusion.body_html), html=conclusion.body_html,
                 author=conclusion.author.display_name if conclusion.author and not filters.anonymise
-                else "事務局", created_at=conclusion.created_at) if conclusion else None,
+                else Role.SECRETARIAT.label, created_at=conclusion.created_at) if conclusion else None,
             posts=[PostEntry(id=post.id, thread_id=thread.id, position=post.position,
                              author=_person(post, filters.anonymise), created_at=post.created_at,
                              text=text.plain_text(post.body_html), url=f"{base_url}/posts/{post.id}",

@@ -306,7 +306,7 @@ def _recompute_last_posted(thread: Thread) -> None:
 # ---------------------------------------------------------------- threads
 
 _THREAD_FLAGS = {
-    # (attribute, value): (audit action, message when already so)
+    # (attribute, new value): the audit action
     ("is_locked", True): AuditAction.THREAD_LOCKED,
     ("is_locked", False): AuditAction.THREAD_UNLOCKED,
     ("is_pinned", True): AuditAction.THREAD_PINNED,

@@ -1,15 +1,13 @@
 """Moderation pages: reporting, the queue, post and thread tools, settings, theme moderators, suspensions."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from .. import dates
 from ..board.views import post_url
 from ..errors import DomainError, InvalidInput, PermissionDenied
 from ..forms import attach_error
@@ -22,7 +20,6 @@ from .forms import (WATCHED_ACTION_LABELS, ActionForm, GrantForm, MovePostsForm,
                     QueueFilterForm, ReportForm, SettingsForm, SuspendForm, WatchedWordForm)
 
 bp = Blueprint("moderation", __name__)
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 POST_ACTIONS = {
     "hide": (services.hide_post, _l("The post has been hidden.")),
@@ -368,13 +365,6 @@ def revoke(grant_id: int):
 
 # ---------------------------------------------------------------- suspensions
 
-def _end_of_day(day) -> datetime | None:
-    """A date typed in Tokyo, inclusive: the suspension ends at the following midnight, Tokyo time."""
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=TOKYO)
-
-
 @bp.route("/moderation/users/<int:user_id>/suspension", methods=["GET", "POST"])
 @login_required
 def suspension(user_id: int):
@@ -387,7 +377,7 @@ def suspension(user_id: int):
             if lifting:
                 services.unsuspend_user(user, actor=current_user, reason=form.reason.data)
             else:
-                services.suspend_user(user, actor=current_user, until=_end_of_day(form.until.data),
+                services.suspend_user(user, actor=current_user, until=dates.day_bounds(None, form.until.data)[1],
                                       reason=form.reason.data)
         except InvalidInput as error:
             attach_error(form, error)

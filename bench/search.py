@@ -3,10 +3,10 @@
 Run by hand (`make bench-search`); prints figures, asserts nothing. Generates a deterministic Japanese corpus
 (posts of 100–800 characters with width and spelling variants, ~10% opening posts with titles, spread over
 three years), rebuilds a throw-away index from it with ``index.rebuild`` and measures a fixed list of
-queries the way the search page runs them (``parse`` → ``to_whoosh`` → ``with_adjacency_boost`` →
-``index.search``): with positional phrases (``phrase=True``, what the app does), and with plain AND
-queries whose top candidates are then checked with ``matches_exactly``. No database is involved: the
-posts' texts live in a dict.
+queries the way the search page runs them (``queries.search``): ``parse`` → ``index.search`` (the
+bulk ``engine``) → for words of several tokens, ``matches_exactly`` on the candidates in rank order until
+a page is full. No database is involved: the posts' texts live in a dict, where the app would load them
+in batches of ``queries.CHECK_BATCH``.
 
     .venv/bin/python bench/search.py                      # 10,000 and 100,000 posts
     .venv/bin/python bench/search.py --sizes 2000 --queries-runs 3
@@ -40,11 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from educussion import create_app  # noqa: E402
 from educussion.search import index  # noqa: E402
 from educussion.search.analysis import japanese_analyzer, unigram_analyzer  # noqa: E402
-from educussion.search.query import matches_exactly, parse, to_whoosh, with_adjacency_boost  # noqa: E402
+from educussion.search.engine import is_exact  # noqa: E402
+from educussion.search.queries import CHECK_DEPTH  # noqa: E402
+from educussion.search.query import matches_exactly, matches_forms, parse, text_forms  # noqa: E402
 
 SEED = 20250401
 LIMIT = 20  # results per page, as on the search page
-CANDIDATES = 100  # phrase=False: candidates fetched, then checked with matches_exactly
 TIME_LIMIT = 10.0
 GOAL_P95_MS = {10_000: 100.0, 100_000: 300.0}
 GOAL_FRESH_S = 5.0
@@ -235,9 +236,9 @@ class QueryResult:
     exact: bool
     timed_out: bool
     ids: list[int]
-    search_ms: float = 0.0  # phrase=False: the index.search part
-    check_ms: float = 0.0  # phrase=False: the matches_exactly part
-    kept: int = 0  # phrase=False: candidates that pass matches_exactly
+    search_ms: float = 0.0  # the index.search part
+    check_ms: float = 0.0  # the matches_exactly part
+    checked: int = 0  # candidates checked with matches_exactly (0: the index decided alone)
 
 
 @dataclass
@@ -249,8 +250,7 @@ class SizeReport:
     analysis_s: float = 0.0
     index_mib: float = 0.0
     segments: int = 0
-    phrase: list[QueryResult] = field(default_factory=list)
-    plain: list[QueryResult] = field(default_factory=list)
+    queries: list[QueryResult] = field(default_factory=list)
     apply_ms: list[float] = field(default_factory=list)
     fresh_ms: list[float] = field(default_factory=list)
     idle_apply_ms: list[float] = field(default_factory=list)
@@ -272,49 +272,51 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def visible_only() -> list:
-    return [index.field_filter("visible", True)]
+HIDDEN = index.field_filter("visible", False)  # as queries.search: hidden posts excluded, no other filter
 
 
-def app_query(parsed, phrase: bool):
-    """The whoosh query: with phrase=True as the search page builds it (queries.search), adjacency boost
-    included; with phrase=False the plain AND of terms."""
-    query = to_whoosh(parsed, index.BIGRAM_FIELDS, phrase=phrase)
-    return with_adjacency_boost(query, parsed, index.BIGRAM_FIELDS) if phrase else query
-
-
-def run_query(text: str, phrase: bool, texts: dict[int, tuple[str, str]], limit: int) -> tuple:
-    """One search as the page would do it. Returns (hits, ids, search seconds, check seconds, kept)."""
+def run_query(text: str, texts: dict[int, tuple[str, str]], limit: int = LIMIT) -> tuple:
+    """One search as queries.search does it. Returns (hits, ids of the page, search s, check s, checked)."""
     parsed = parse(text)
-    query = app_query(parsed, phrase)
-    if query is None:
-        return index.Hits([], 0, True, False), [], 0.0, 0.0, 0
+    if parsed.is_empty:
+        return index.Hits([], 0, False, False), [], 0.0, 0.0, 0
     start = time.perf_counter()
-    hits = index.search(query, filters=visible_only(), newest=False, limit=limit, time_limit=TIME_LIMIT)
+    depth = limit if is_exact(parsed) else max(CHECK_DEPTH, 2 * limit)
+    hits = index.search(parsed, filters=[], exclude=HIDDEN, newest=False, limit=depth, time_limit=TIME_LIMIT)
     searched = time.perf_counter()
-    if phrase:
-        return hits, hits.post_ids, searched - start, 0.0, len(hits.post_ids)
-    # The app would load these texts from the database (one SELECT of 100 rows); here they come from a dict.
-    kept = [pid for pid in hits.post_ids if matches_exactly(parsed, texts[pid])]
-    return hits, kept[:LIMIT], searched - start, time.perf_counter() - searched, len(kept)
+    if not hits.needs_check:
+        return hits, hits.post_ids[:limit], searched - start, 0.0, 0
+    kept, checked = [], 0
+    for post_id in hits.post_ids:
+        if len(kept) >= limit:
+            break
+        checked += 1
+        if matches_exactly(parsed, texts[post_id]):
+            kept.append(post_id)
+    return hits, kept, searched - start, time.perf_counter() - searched, checked
 
 
-def measure_queries(phrase: bool, runs: int, texts: dict[int, tuple[str, str]]) -> list[QueryResult]:
+def measure_queries(runs: int, texts: dict[int, tuple[str, str]]) -> list[QueryResult]:
     results = []
-    limit = LIMIT if phrase else CANDIDATES
     for kind, text in QUERIES:
         walls, cpus, searches, checks = [], [], [], []
         for _ in range(runs):
             wall0, cpu0 = time.perf_counter(), time.process_time()
-            hits, ids, searched, checked, kept = run_query(text, phrase, texts, limit)
+            hits, ids, searched, checked_s, checked = run_query(text, texts)
             walls.append(time.perf_counter() - wall0)
             cpus.append(time.process_time() - cpu0)
             searches.append(searched)
-            checks.append(checked)
+            checks.append(checked_s)
         results.append(QueryResult(
-            kind, text, statistics.median(walls) * 1000, statistics.median(cpus) * 1000, hits.total, hits.exact,
-            hits.timed_out, ids, statistics.median(searches) * 1000, statistics.median(checks) * 1000, kept))
+            kind, text, statistics.median(walls) * 1000, statistics.median(cpus) * 1000, hits.total,
+            not hits.needs_check, hits.timed_out, ids, statistics.median(searches) * 1000,
+            statistics.median(checks) * 1000, checked))
     return results
+
+
+def brute_force(text: str, forms: dict[int, list[str]]) -> set[int]:
+    parsed = parse(text)
+    return {post_id for post_id, form in forms.items() if matches_forms(parsed, form)}
 
 
 def directory_mib(path: str) -> tuple[float, int]:
@@ -348,21 +350,21 @@ def fresh_document(post_id: int, word: str) -> index.Document:
 
 
 def keep_busy(app, stop: threading.Event, count: list[int]) -> None:
-    queries = [app_query(parse(text), True) for _, text in QUERIES]
+    queries = [parse(text) for _, text in QUERIES]
     with app.app_context():
         while not stop.is_set():
-            for query in queries:
+            for parsed in queries:
                 if stop.is_set():
                     break
-                index.search(query, filters=visible_only(), newest=False, limit=LIMIT, time_limit=TIME_LIMIT)
+                index.search(parsed, filters=[], exclude=HIDDEN, newest=False, limit=LIMIT, time_limit=TIME_LIMIT)
                 count[0] += 1
 
 
 def wait_until_found(post_id: int, word: str, start: float) -> None:
     """Poll every 10 ms (up to 60 s) until a search for `word` returns `post_id`."""
-    query = to_whoosh(parse(word), index.BIGRAM_FIELDS)
+    parsed = parse(word)
     while time.perf_counter() - start < 60:
-        hits = index.search(query, filters=visible_only(), newest=False, limit=LIMIT, time_limit=TIME_LIMIT)
+        hits = index.search(parsed, filters=[], exclude=HIDDEN, newest=False, limit=LIMIT, time_limit=TIME_LIMIT)
         if post_id in hits.post_ids:
             return
         time.sleep(0.01)
@@ -394,13 +396,13 @@ def measure_freshness(app, report: SizeReport, next_id: int, repeats: int = 5) -
 
 
 def profile_query(text: str, size: int, texts: dict[int, tuple[str, str]], seconds: float = 10.0) -> None:
-    print(f"\nprofile: {text!r} (phrase=True) repeated for {seconds:.0f} s at {size:,} posts")
+    print(f"\nprofile: {text!r} repeated for {seconds:.0f} s at {size:,} posts")
     profiler = cProfile.Profile()
     end = time.perf_counter() + seconds
     count = 0
     profiler.enable()
     while time.perf_counter() < end:
-        run_query(text, True, texts, LIMIT)
+        run_query(text, texts)
         count += 1
     profiler.disable()
     out = io.StringIO()
@@ -411,23 +413,36 @@ def profile_query(text: str, size: int, texts: dict[int, tuple[str, str]], secon
     print("\n".join(line for line in lines[start:] if line.strip()))
 
 
-def print_queries(title: str, results: list[QueryResult], plain: bool) -> None:
-    print(f"\n  {title}")
-    extra = f"{'search':>8}{'check':>7}{'kept':>6}" if plain else ""
-    print(f"  {'kind':<12}{'query':<30}{'wall ms':>9}{'cpu ms':>8}{'hits':>9}{'':<2}{extra}")
+def print_queries(results: list[QueryResult]) -> None:
+    print(f"  {'kind':<12}{'query':<30}{'wall ms':>9}{'cpu ms':>8}{'hits':>9}{'':<2}{'search':>8}{'check':>7}"
+          f"{'checked':>8}")
     for r in results:
         flag = "=" if r.exact else "~"
         flag = "T" if r.timed_out else flag
         query = r.text if len(r.text) <= 18 else r.text[:17] + "…"
         pad = 30 - sum(2 if ord(c) > 0x2000 and not 0xff61 <= ord(c) <= 0xff9f else 1 for c in query)
-        line = f"  {r.kind:<12}{query}{' ' * max(pad, 1)}{r.wall_ms:>9.1f}{r.cpu_ms:>8.1f}{r.total:>9,}{flag:<2}"
-        if plain:
-            line += f"{r.search_ms:>8.1f}{r.check_ms:>7.1f}{r.kept:>6}"
-        print(line)
+        print(f"  {r.kind:<12}{query}{' ' * max(pad, 1)}{r.wall_ms:>9.1f}{r.cpu_ms:>8.1f}{r.total:>9,}{flag:<2}"
+              f"{r.search_ms:>8.1f}{r.check_ms:>7.1f}{r.checked:>8}")
     walls = [r.wall_ms for r in results]
     cpus = [r.cpu_ms for r in results]
     print(f"  p50 {percentile(walls, 50):.1f} ms, p95 {percentile(walls, 95):.1f} ms, max {max(walls):.1f} ms "
           f"(cpu p50 {percentile(cpus, 50):.1f}, p95 {percentile(cpus, 95):.1f} ms)")
+
+
+def check_recall(results: list[QueryResult], texts: dict[int, tuple[str, str]], visible: set[int]) -> None:
+    """Compare each page with a brute-force scan of every visible post (the page holds the first matches
+    of the ranking, so it is compared as a set only when all matches fit on it)."""
+    start = time.perf_counter()
+    forms = {post_id: text_forms(texts[post_id]) for post_id in visible}
+    wrong = []
+    for r in results:
+        expected = brute_force(r.text, forms)
+        if not set(r.ids) <= expected or (len(expected) <= LIMIT and set(r.ids) != expected):
+            wrong.append(r.text)
+        elif len(r.ids) < min(LIMIT, len(expected)):
+            wrong.append(f"{r.text} (short page: {len(r.ids)} of {min(LIMIT, len(expected))})")
+    print(f"  pages checked against a brute-force scan of {len(visible):,} posts "
+          f"({time.perf_counter() - start:.0f} s): {'all correct' if not wrong else 'WRONG: ' + ', '.join(wrong)}")
 
 
 def bench_size(size: int, runs: int, keep: str | None, profile: bool) -> SizeReport:
@@ -470,18 +485,13 @@ def bench_size(size: int, runs: int, keep: str | None, profile: bool) -> SizeRep
                   f"commit+optimize {report.commit_s:.1f} s); index {report.index_mib:.1f} MiB; "
                   f"peak RSS so far {peak_rss_mib():.0f} MiB")
 
-            run_query(QUERIES[0][1], True, texts, LIMIT)  # open the index once before timing
-            report.phrase = measure_queries(True, runs, texts)
-            report.plain = measure_queries(False, runs, texts)
-            print(f"queries: median of {runs} runs each; hits: total matches (= exact, ~ estimated, T timed out); "
-                  f"filter visible=True, relevance order")
-            print_queries("phrase=True (positional phrases, what the app runs)", report.phrase, plain=False)
-            print_queries(f"phrase=False: AND of terms, top {CANDIDATES} candidates, then matches_exactly "
-                          f"(texts from a dict here; the app would load them from the database); hits = "
-                          f"candidates (a superset), kept = exact matches among the top {CANDIDATES}",
-                          report.plain, plain=True)
-            differ = [r.text for r, s in zip(report.phrase, report.plain) if r.ids != s.ids]
-            print(f"  top-{LIMIT} ids differ between the two modes for: {', '.join(differ) or 'none'}")
+            run_query(QUERIES[0][1], texts)  # open the index once before timing
+            report.queries = measure_queries(runs, texts)
+            print(f"queries: median of {runs} runs each, first page of {LIMIT}, hidden posts excluded, relevance "
+                  f"order; hits: matches (= exact count; ~ candidates, an upper bound; T timed out); search: the "
+                  f"index, check: matches_exactly on the candidates in order until the page is full")
+            print_queries(report.queries)
+            check_recall(report.queries, texts, {d.post_id for d in documents if d.visible})
 
             measure_freshness(app, report, next_id=size + 1)
             print(f"new post searchable (background thread searching, {report.busy_queries} searches meanwhile): "
@@ -490,8 +500,8 @@ def bench_size(size: int, runs: int, keep: str | None, profile: bool) -> SizeRep
                   f"apply alone median {statistics.median(report.idle_apply_ms):.0f} ms, "
                   f"max {max(report.idle_apply_ms):.0f} ms")
             if profile:  # the slowest query, then the fastest one (its time is what every search pays)
-                profile_query(max(report.phrase, key=lambda r: r.wall_ms).text, size, texts)
-                profile_query(min(report.phrase, key=lambda r: r.wall_ms).text, size, texts)
+                profile_query(max(report.queries, key=lambda r: r.wall_ms).text, size, texts)
+                profile_query(min(report.queries, key=lambda r: r.wall_ms).text, size, texts)
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -505,10 +515,8 @@ def goal_rows(reports: list[SizeReport]) -> list[tuple[str, str, str, bool]]:
         rows.append((f"rebuild {r.size:,}", f"≥ {GOAL_BUILD_RATE:.0f} posts/s", f"{rate:,.0f} posts/s",
                      rate >= GOAL_BUILD_RATE))
         goal = GOAL_P95_MS.get(r.size) or (GOAL_P95_MS[10_000] if r.size <= 10_000 else GOAL_P95_MS[100_000])
-        p95 = percentile([q.wall_ms for q in r.phrase], 95)
-        plain95 = percentile([q.wall_ms for q in r.plain], 95)
-        rows.append((f"p95 {r.size:,}", f"≤ {goal:.0f} ms", f"{p95:.0f} ms (phrase=False+check: {plain95:.0f})",
-                     p95 <= goal))
+        p95 = percentile([q.wall_ms for q in r.queries], 95)
+        rows.append((f"p95 {r.size:,}", f"≤ {goal:.0f} ms", f"{p95:.0f} ms", p95 <= goal))
         worst = max(r.fresh_ms) / 1000
         rows.append((f"searchable {r.size:,}", f"≤ {GOAL_FRESH_S:.0f} s", f"max {worst:.2f} s", worst <= GOAL_FRESH_S))
     return rows
@@ -517,15 +525,13 @@ def goal_rows(reports: list[SizeReport]) -> list[tuple[str, str, str, bool]]:
 def summary(reports: list[SizeReport]) -> None:
     print("\n=== summary ===")
     print(f"{'posts':>8}{'build s':>9}{'posts/s':>9}{'MiB':>8}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}"
-          f"{'p95 and':>9}{'new post':>10}{'apply':>7}")
+          f"{'new post':>10}{'apply':>7}")
     for r in reports:
-        walls = [q.wall_ms for q in r.phrase]
+        walls = [q.wall_ms for q in r.queries]
         print(f"{r.size:>8,}{r.build_s:>9.1f}{r.size / r.build_s:>9,.0f}{r.index_mib:>8.1f}"
               f"{percentile(walls, 50):>8.1f}{percentile(walls, 95):>8.1f}{max(walls):>8.1f}"
-              f"{percentile([q.wall_ms for q in r.plain], 95):>9.1f}{max(r.fresh_ms):>8.0f}ms"
-              f"{statistics.median(r.idle_apply_ms):>5.0f}ms")
-    print("(p50/p95/max: phrase=True; 'p95 and': phrase=False + matches_exactly; new post: max of 5; "
-          "apply: median single commit)")
+              f"{max(r.fresh_ms):>8.0f}ms{statistics.median(r.idle_apply_ms):>5.0f}ms")
+    print("(new post: max of 5; apply: median single commit)")
     print(f"\n{'goal':<20}{'target':<16}{'measured':<36}result")
     for name, target, measured, ok in goal_rows(reports):
         print(f"{name:<20}{target:<16}{measured:<36}{'PASS' if ok else 'MISS'}")

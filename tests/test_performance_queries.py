@@ -54,3 +54,13 @@ def test_reading_writes_nothing(client, count_queries, login_as, logged_in):
             client.get(url)
         assert log.writes == [], (url, log.writes)
         assert not any(s.strip().upper().startswith(("COMMIT", "BEGIN IMMEDIATE")) for s in log.statements)
+
+
+@pytest.mark.parametrize("query", ["端末", "端末の更新"])  # decided by the index; checked on the text
+def test_search_page_query_count_does_not_grow_with_results(client, count_queries, query):
+    make_thread(title="端末の更新", body="端末の更新費用について")
+    one = _statements(client, count_queries, f"/search?q={query}")
+    for i in range(25):
+        make_thread(title=f"端末の更新 {i}", body="端末の更新費用について", author=make_user(Role.MAYOR))
+    many = _statements(client, count_queries, f"/search?q={query}")
+    assert len(one.statements) == len(many.statements) <= 2, many.statements

@@ -1,5 +1,5 @@
 """Search through the real Whoosh index: indexing via the outbox, visibility, the page, the log, the CLI."""
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -219,3 +219,75 @@ def test_posts_with_the_words_together_rank_first(app):
     apart = make_thread(title="研修の記録", body="教員が参加する夏の研修について報告します").posts[0]
     together = make_thread(title="報告", body="今年の教員研修は二日間でした").posts[0]
     assert found("教員 研修") == [together.id, apart.id]
+
+
+def test_words_of_several_characters_are_checked_on_the_text(app, client):
+    exact = make_thread(title="報告", body="今年の教員研修は二日間でした").posts[0]
+    make_thread(title="会議", body="教員が会員研究会の研修に参加しました")  # 教員, 員研, 研修: all there, not in order
+    results = search_queries.search("教員研修", search_queries.Filters())
+    assert [hit.post.id for hit in results.hits] == [exact.id]
+    assert results.total == 1 and results.exact and results.checked == 2  # every candidate was checked
+    assert "「教員研修」の検索結果 1件" in html(client.get("/search?q=教員研修"))
+
+
+def test_counts_are_estimated_when_not_every_candidate_is_checked(make_app, monkeypatch):
+    monkeypatch.setattr(search_queries, "CHECK_DEPTH", 4)
+    app = make_app(SEARCH_RESULTS_PER_PAGE=2)
+    with app.app_context():
+        matching = {make_thread(title=f"事例{i}", body="教員研修の報告です").posts[0].id for i in range(3)}
+        for i in range(5):
+            make_thread(title=f"会議{i}", body="教員が会員研究会の研修に参加しました")
+        results = search_queries.search("教員研修", search_queries.Filters())
+        assert not results.exact and results.checked == 4
+        assert len(results.hits) == 2 and {hit.post.id for hit in results.hits} <= matching
+        assert 2 <= results.total <= 8  # 8 candidates × the share of matches among the 4 checked
+        assert f"「教員研修」の検索結果 約{results.total}件" in html(app.test_client().get("/search?q=教員研修"))
+
+
+def test_none_among_the_checked_candidates_says_so(make_app, monkeypatch):
+    monkeypatch.setattr(search_queries, "CHECK_DEPTH", 3)
+    app = make_app(SEARCH_RESULTS_PER_PAGE=1)
+    with app.app_context():
+        for i in range(5):
+            make_thread(title=f"会議{i}", body="教員が会員研究会の研修に参加しました")
+        results = search_queries.search("教員研修", search_queries.Filters())
+        assert results.hits == [] and results.total == 0 and not results.exact and results.checked == 3
+        page = html(app.test_client().get("/search?q=教員研修"))
+        assert "「教員研修」に一致する投稿は見つかりませんでした（関連の高い候補3件を確認）" in page
+
+
+def test_a_search_out_of_time_says_results_may_be_missing(make_app):
+    app = make_app(SEARCH_TIME_LIMIT=0.0)
+    with app.app_context():
+        make_thread(title="端末の更新", body="端末の更新費用について")
+        page = app.test_client().get("/search?q=端末")
+        assert page.status_code == 200
+        assert "一部の投稿が表示されていない可能性があります" in html(page)
+
+
+def test_rebuild_in_several_processes_finds_the_same(app):
+    """Sub-processes take the documents 100 at a time: 350 documents make several segments."""
+    from educussion.search.query import parse
+
+    moment = datetime(2026, 4, 1, tzinfo=ZoneInfo("Asia/Tokyo"))
+    documents = [index.Document(
+        post_id=i, thread_id=i // 5 + 1, title=f"端末の更新 {i}" if i % 5 == 0 else "",
+        body=f"教員研修{i}回目。県の予算でChromebookを{i}台" if i % 2 else f"研修の報告{i}。端末の更新費用",
+        theme="infrastructure", role="mayor", prefecture="長野県", status="open", opening=i % 5 == 0,
+        visible=i % 7 != 0, created=moment + timedelta(minutes=i)) for i in range(1, 351)]
+    queries = ["端末", "教員研修", "県", "chromebook", "研修 -教員研修", "予算 OR 更新"]
+    outcomes = {}
+    for procs in (1, 3):
+        app.config["SEARCH_REINDEX_PROCS"] = procs
+        assert index.rebuild(iter(documents)) == 350
+        with index.open_index().searcher() as searcher:
+            segments = len(list(searcher.reader().leaf_readers()))
+        assert segments == 1 if procs == 1 else segments >= 2
+        outcomes[procs] = [index.search(parse(query), filters=[], exclude=index.field_filter("visible", False),
+                                        newest=False, limit=400, time_limit=5) for query in queries]
+    assert outcomes[1] == outcomes[3]
+    assert [hits.total for hits in outcomes[1][:4]] == [
+        sum(1 for d in documents if d.visible and ("端末" in d.body or "端末" in d.title)),
+        sum(1 for d in documents if d.visible and "教員研修" in d.body),
+        sum(1 for d in documents if d.visible and "県" in d.body),
+        sum(1 for d in documents if d.visible and "Chromebook" in d.body)]

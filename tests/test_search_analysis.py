@@ -1,20 +1,16 @@
-"""Japanese analysis and query syntax: normalisation, tokens, parsing and whoosh queries for any input."""
+"""Japanese analysis and query syntax: normalisation, tokens, parsing, and searching any input."""
 from __future__ import annotations
 
 import pytest
 from whoosh.fields import ID, Schema
 from whoosh.filedb.filestore import RamStorage
-from whoosh.query import And, AndNot, Or, Phrase, Term
 
 from educussion.search.analysis import (
     GAP, MAX_WORD, SYNONYMS, QueryPlan, field_types, highlight_spans, japanese_analyzer, match_form, normalise,
     normalise_with_spans, query_plan, tokens, unigram_analyzer,
 )
-from educussion.search.query import (
-    MAX_QUERY_LENGTH, ExactPhrase, Excluding, ParsedQuery, highlight_terms, matches_exactly, parse, to_whoosh,
-)
-
-FIELDS = {"title": 3.0, "body": 1.0}
+from educussion.search import engine
+from educussion.search.query import MAX_QUERY_LENGTH, ParsedQuery, highlight_terms, matches_exactly, parse
 
 NASTY = [
     '"', '""', '"""', "-", "--", "- -", "OR", "OR OR", "a OR", "OR a", "a OR OR b", "a OR -b", "AND", "NOT",
@@ -247,14 +243,12 @@ def test_broken_syntax_is_searched_as_plain_text(raw, must):
 def test_punctuation_only_queries_are_empty(raw):
     parsed = parse(raw)
     assert parsed.is_empty
-    assert to_whoosh(parsed, FIELDS) is None
-    assert to_whoosh(parsed, FIELDS, phrase=False) is None
 
 
 def test_only_exclusions_search_nothing():
     parsed = parse("-端末")
     assert parsed.excluded == ["端末"]
-    assert parsed.is_empty and to_whoosh(parsed, FIELDS) is None
+    assert parsed.is_empty
 
 
 def test_long_query_is_cut_and_flagged():
@@ -271,35 +265,7 @@ def test_non_string_input_does_not_raise():
     assert parse(None).is_empty  # type: ignore[arg-type]
 
 
-# --- whoosh queries --------------------------------------------------------------------------------------
-
-def _leaves(query):
-    children = list(query.children())
-    if not children:
-        return [query]
-    return [leaf for child in children for leaf in _leaves(child)]
-
-
-def test_to_whoosh_structure():
-    query = to_whoosh(parse('教員研修 県 "校務 DX" -予算 端末 OR タブレット'), FIELDS)
-    assert isinstance(query, AndNot)
-    positive, negative = query.a, query.b
-    assert isinstance(positive, And) and len(positive.subqueries) == 4
-    words, unigram, phrase, either = positive.subqueries
-    assert words == Or([ExactPhrase("title", ["教員", "員研", "研修"], boost=3.0),
-                        ExactPhrase("body", ["教員", "員研", "研修"], boost=1.0)])
-    assert unigram == Or([Term("title_uni", "県", boost=3.0), Term("body_uni", "県", boost=1.0)])
-    assert phrase == Or([ExactPhrase("title", ["校務", "dx"], boost=3.0), ExactPhrase("body", ["校務", "dx"], boost=1.0)])
-    assert isinstance(either, Or) and len(either.subqueries) == 2
-    assert negative == Or([Term("title", "予算", boost=3.0), Term("body", "予算", boost=1.0)])
-
-
-def test_to_whoosh_without_phrases_ands_the_bigrams():
-    query = to_whoosh(parse('教員研修 -"教員 研修" -村'), {"body": 1.0}, phrase=False)
-    assert query == Excluding(And([Term("body", "教員"), Term("body", "員研"), Term("body", "研修")]),
-                              Term("body_uni", "村"))  # the positional exclusion is left to matches_exactly
-    assert not any(isinstance(leaf, Phrase) for leaf in _leaves(query))
-
+# --- matching ------------------------------------------------------------------------------------------
 
 def test_matches_exactly():
     parsed = parse('教員研修 -"教員 研修"')
@@ -317,17 +283,11 @@ def test_highlight_terms():
     assert highlight_terms(parsed) == ["wifi環境", "教員 研修", "サーバ", "端末"]
 
 
-ALLOWED_LEAVES = (Term, Phrase)
-
-
 @pytest.mark.parametrize("raw", NASTY, ids=[repr(raw[:12]) for raw in NASTY])
-def test_nasty_input_never_raises_and_never_makes_a_wildcard(raw):
+def test_nasty_input_never_raises(raw):
     parsed = parse(raw)
     assert len(parsed.text) <= MAX_QUERY_LENGTH
-    for phrase in (True, False):
-        query = to_whoosh(parsed, FIELDS, phrase=phrase)
-        if query is not None:
-            assert all(isinstance(leaf, ALLOWED_LEAVES) for leaf in _leaves(query)), query
+    engine.is_exact(parsed)
     matches_exactly(parsed, raw)
     highlight_spans(raw, highlight_terms(parsed))
 
@@ -340,12 +300,12 @@ def test_nasty_input_indexes_and_searches():
             writer.add_document(id=str(number), body=raw, body_uni=raw)
     with index.searcher() as searcher:
         for raw in NASTY:
-            for phrase in (True, False):
-                query = to_whoosh(parse(raw), {"body": 1.0}, phrase=phrase)
-                if query is not None:
-                    searcher.search(query, limit=5)
-        found = searcher.search(to_whoosh(parse("赤"), {"body": 1.0}), limit=None)
-        assert [hit["id"] for hit in found] == [str(NASTY.index("\x1b[31m赤\x1b[0m"))]
+            parsed = parse(raw)
+            if not parsed.is_empty:
+                engine.rank(searcher, parsed, {"body": 1.0}, depth=5)
+        found = engine.rank(searcher, parse("赤"), {"body": 1.0})
+        assert [searcher.stored_fields(docnum)["id"] for docnum in found.docnums] == [
+            str(NASTY.index("\x1b[31m赤\x1b[0m"))]
 
 
 def test_there_are_at_least_forty_nasty_inputs():

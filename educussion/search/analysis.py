@@ -15,7 +15,8 @@ Runs
 Fields
     A text field ``name`` is indexed twice (:func:`field_types` builds both):
 
-    ``name``: :func:`japanese_analyzer`, positional. One position per token:
+    ``name``: :func:`japanese_analyzer`. The index keeps each token's frequency, not its positions (the
+        order is checked on the text, see below); the tokens still get consecutive positions:
         - a word run is one token (``chromebook``, ``5g``, ``2025``): latin words match whole words only;
         - a CJK run of 2+ characters gives its overlapping bigrams (研修会 → 研修, 修会);
         - a CJK run of 1 character gives itself (県);
@@ -25,17 +26,17 @@ Fields
           starts with X") and ``<X`` ("a run that ends with X"). They make a query word that mixes
           scripts around a single kanji, like 「ICT化」 or 「iPad用」, a phrase ``ict``, ``化>`` that
           matches 「ICT化の推進」.
-    ``name`` + :data:`UNIGRAM_SUFFIX` (``name_uni``): :func:`unigram_analyzer`, not positional. Every CJK
-        character on its own. Used only for a query word that is a single CJK character (県, 村), which
-        must also match inside longer runs (県教委, 村立). A separate field keeps these frequent, short
-        postings out of the phrase field, so phrase queries stay cheap.
+    ``name`` + :data:`UNIGRAM_SUFFIX` (``name_uni``): :func:`unigram_analyzer`. Every CJK character on
+        its own. Used only for a query word that is a single CJK character (県, 村), which must also match
+        inside longer runs (県教委, 村立). A separate field keeps these frequent, short postings out of
+        the bigram field, so multi-character words stay cheap.
 
 The matching rule
-    A query word (or quoted phrase) becomes the phrase of its tokens (:func:`query_plan`). That phrase
-    matches exactly when the word's :func:`match_form` is a substring of the document's: CJK text matches
-    anywhere (any substring of 2+ characters is found), latin words match whole words, and the separators
-    inside the query word must be there too. ``query.matches_exactly`` checks the same rule with plain
-    string operations.
+    A query word (or quoted phrase) matches where its tokens (:func:`query_plan`) occur in sequence, that
+    is when the word's :func:`match_form` is a substring of the document's: CJK text matches anywhere (any
+    substring of 2+ characters is found), latin words match whole words, and the separators inside the
+    query word must be there too. ``engine`` finds the documents that have all the tokens (exact for a
+    one-token word); ``query.matches_exactly`` checks the rule on the text with plain string operations.
 
 Changing anything here (including :data:`SYNONYMS`) changes the tokens: run ``flask search reindex``.
 The schema is pickled into the index, so the analyzer classes must keep their import path.
@@ -391,9 +392,9 @@ def unigram_analyzer() -> UnigramTokenizer:
 
 
 def field_types(name: str, *, stored: bool = False) -> dict[str, FieldType]:
-    """The two whoosh fields of one searchable text: ``name`` (bigrams, positional) and ``name_uni``.
-    Index the same text into both."""
+    """The two whoosh fields of one searchable text: ``name`` (bigrams) and ``name_uni``, both without
+    positions. Index the same text into both."""
     return {
-        name: TEXT(analyzer=japanese_analyzer(), phrase=True, stored=stored),
+        name: TEXT(analyzer=japanese_analyzer(), phrase=False, stored=stored),
         name + UNIGRAM_SUFFIX: TEXT(analyzer=unigram_analyzer(), phrase=False),
     }

@@ -1,7 +1,8 @@
 """The Whoosh index: schema, storage, the outbox drain, rebuilds and searching.
 
 The database stays the source of truth. The index holds one document per post: ids, the words (title only
-on a thread's opening post) and the fields the filters need; hits are mapped back to database rows.
+on a thread's opening post, as token frequencies without positions) and the fields the filters need;
+``engine`` ranks the documents and hits are mapped back to database rows.
 Storage: `<SEARCH_INDEX_DIR>/CURRENT` names the generation folder in use, so a rebuild is written beside
 the live index and swapped in with one atomic rename.
 """
@@ -17,12 +18,12 @@ from datetime import datetime
 
 from flask import current_app
 from whoosh import index as whoosh_index
-from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.fields import BOOLEAN, ID, NUMERIC, Schema
 from whoosh.query import And, NumericRange, Query, Term
-from whoosh.sorting import FieldFacet, ScoreFacet
 
+from . import engine
 from .analysis import UNIGRAM_SUFFIX, field_types
+from .query import ParsedQuery
 
 BIGRAM_FIELDS = {"title": 3.0, "body": 1.0}  # the searchable texts and their BM25F boosts
 
@@ -142,19 +143,24 @@ def apply(updates: Iterable[Document], deletions: Iterable[int]) -> None:
 
 
 def rebuild(documents: Iterable[Document], progress=None) -> int:
-    """Build a fresh generation from `documents` and swap it in; the old one is removed afterwards."""
+    """Build a fresh generation from `documents` and swap it in; the old one is removed afterwards.
+    With SEARCH_REINDEX_PROCS > 1 the documents are indexed by that many processes (forked: they inherit
+    this one, and only write index files), one segment each; the engine reads several segments as cheaply
+    as one, so they are not merged."""
     root = _root()
     os.makedirs(root, exist_ok=True)
     generation = _new_generation(root)
     index = whoosh_index.open_dir(os.path.join(root, generation))
-    writer = index.writer(limitmb=128, compound=False)
+    procs = max(current_app.config["SEARCH_REINDEX_PROCS"], 1)
+    options = {"procs": procs, "multisegment": True} if procs > 1 else {}
+    writer = index.writer(limitmb=128, compound=False, **options)
     count = 0
     for document in documents:
         writer.add_document(**document.fields())
         count += 1
         if progress is not None:
             progress(1)
-    writer.commit(optimize=True)
+    writer.commit()
     old = _current_generation(root)
     _set_current(root, generation)
     if old and old != generation:
@@ -169,9 +175,9 @@ def indexed_ids() -> set[int]:
 
 @dataclass(frozen=True)
 class Hits:
-    post_ids: list[int]
-    total: int
-    exact: bool
+    post_ids: list[int]  # best first
+    total: int  # matching posts (when needs_check: candidates, an upper bound)
+    needs_check: bool  # the posts are candidates: keep those whose text passes query.matches_exactly
     timed_out: bool
 
 
@@ -188,27 +194,16 @@ def created_between(start: datetime | None, end: datetime | None) -> Query:
                         _microseconds(end) if end else None, endexcl=True)
 
 
-def search(query: Query, *, filters: list[Query], newest: bool, limit: int, time_limit: float,
+def search(parsed: ParsedQuery, *, filters: list[Query], newest: bool, limit: int, time_limit: float,
            exclude: Query | None = None) -> Hits:
-    """The first `limit` matching post ids, by relevance (ties by recency) or newest first. `exclude` is a
-    mask (cheap when it matches few documents, e.g. hidden posts), `filters` must all match."""
-    filter_query = And(filters) if filters else None
-    sortedby = [FieldFacet("created", reverse=True)] if newest else [ScoreFacet(), FieldFacet("created", reverse=True)]
+    """The first `limit` posts matching `parsed`, by relevance (ties: newer first) or newest first.
+    `filters` must all match; `exclude` (e.g. hidden posts) must not."""
     with open_index().searcher() as searcher:
-        # The filter must wrap the time limit: the other way round whoosh drops the filter.
-        # use_alarm=False: SIGALRM only works in the main thread (threaded servers, gthread workers).
-        timed = TimeLimitCollector(searcher.collector(limit=limit, sortedby=sortedby), timelimit=time_limit,
-                                   use_alarm=False)
-        collector = timed
-        if filter_query is not None or exclude is not None:
-            collector = FilterCollector(timed, allow=filter_query, restrict=exclude)
-        timed_out = False
-        try:
-            searcher.search_with_collector(query, collector)
-        except TimeLimit:
-            timed_out = True
-        results = collector.results()
-        ids = [int(hit["post_id"]) for hit in results]
-        exact = results.has_exact_length() and not timed_out
-        total = len(results) if exact else max(results.estimated_length(), len(ids))
-    return Hits(ids, total, exact, timed_out)
+        ranked = engine.rank(searcher, parsed, BIGRAM_FIELDS, allow=And(filters) if filters else None,
+                             restrict=exclude, newest_by="created" if newest else None, depth=limit,
+                             time_limit=time_limit)
+        stored = [searcher.stored_fields(docnum) for docnum in ranked.docnums]
+    if not newest:  # equal scores: the newer post first (docnums only approximate the order of creation)
+        order = sorted(range(len(stored)), key=lambda i: (-ranked.keys[i], -stored[i]["created"]))
+        stored = [stored[i] for i in order]
+    return Hits([int(fields["post_id"]) for fields in stored], ranked.total, ranked.needs_check, ranked.timed_out)

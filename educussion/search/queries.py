@@ -16,10 +16,13 @@ from ..extensions import db
 from ..models import Post, Thread
 from . import index
 from .analysis import highlight_spans
-from .query import highlight_terms, parse, to_whoosh, with_adjacency_boost
-from .services import log_search
+from .engine import is_exact
+from .query import ParsedQuery, highlight_terms, matches_exactly, parse
+from .services import document_for, log_search
 
 JST = ZoneInfo("Asia/Tokyo")
+CHECK_DEPTH = 500  # candidates checked with matches_exactly at least, for queries whose words have several tokens
+CHECK_BATCH = 100  # candidates loaded from the database at a time
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Results:
     page: int = 1
     pages: int = 1
     timed_out: bool = False
+    checked: int = 0  # candidates whose text was checked (words of several tokens); 0 when the index decided
 
 
 def _jst_midnight(day: date) -> datetime:
@@ -78,31 +82,56 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
     per_page = per_page or current_app.config["SEARCH_RESULTS_PER_PAGE"]
     parsed = parse(raw)
     results = Results(query=parsed.text, truncated=parsed.truncated, page=max(page, 1))
-    query = with_adjacency_boost(to_whoosh(parsed, index.BIGRAM_FIELDS), parsed, index.BIGRAM_FIELDS)
-    if query is None:
+    if parsed.is_empty:
         return results
     started = time.perf_counter()
+    needed = results.page * per_page
     hidden = None if filters.include_hidden else index.field_filter("visible", False)
-    hits = index.search(query, filters=_filter_queries(filters), exclude=hidden, newest=filters.newest,
-                        limit=results.page * per_page, time_limit=current_app.config["SEARCH_TIME_LIMIT"])
-    page_ids = hits.post_ids[(results.page - 1) * per_page:results.page * per_page]
-    posts = {post.id: post for post in _load(page_ids)}
+    depth = needed if is_exact(parsed) else max(CHECK_DEPTH, 2 * needed)
+    hits = index.search(parsed, filters=_filter_queries(filters), exclude=hidden, newest=filters.newest,
+                        limit=depth, time_limit=current_app.config["SEARCH_TIME_LIMIT"])
+    if hits.needs_check:
+        posts, total, exact, results.checked = _checked(parsed, hits, needed)
+    else:
+        posts, total, exact = _load(hits.post_ids), hits.total, not hits.timed_out
+    page_posts = posts[(results.page - 1) * per_page:needed]
     terms = highlight_terms(parsed)
-    results.hits = [Hit(posts[i], snippet(_text_of(posts[i]), terms)) for i in page_ids if i in posts]
-    results.total, results.exact, results.timed_out = hits.total, hits.exact, hits.timed_out
+    results.hits = [Hit(post, snippet(_text_of(post), terms)) for post in page_posts]
+    results.total, results.exact, results.timed_out = total, exact, hits.timed_out
     results.pages = max(1, -(-results.total // per_page))
     log_search(parsed.text, log_filters, results.total, int((time.perf_counter() - started) * 1000))
     return results
 
 
+def _checked(parsed: ParsedQuery, hits: index.Hits, needed: int) -> tuple[list[Post], int, bool, int]:
+    """Keep the candidates whose text matches exactly, in order, until `needed` are found. Returns them,
+    the number of matches (estimated from the share of matches among the candidates checked, unless all
+    were checked), whether that number is exact, and how many candidates were checked."""
+    found: list[Post] = []
+    checked = 0
+    while checked < len(hits.post_ids) and len(found) < needed:
+        batch = hits.post_ids[checked:checked + CHECK_BATCH]
+        checked += len(batch)
+        for post in _load(batch):
+            document = document_for(post)
+            if matches_exactly(parsed, [document.title, document.body]):
+                found.append(post)
+    if checked >= hits.total and not hits.timed_out:
+        return found[:needed], len(found), True, checked
+    estimate = round(hits.total * len(found) / checked) if checked else 0
+    return found[:needed], max(estimate, len(found)), False, checked
+
+
 def _load(ids: list[int]) -> list[Post]:
+    """The posts of `ids`, in that order (a post deleted from the database since it was indexed is left out)."""
     if not ids:
         return []
-    return list(db.session.execute(
+    posts = {post.id: post for post in db.session.execute(
         select(Post)
         .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme))
         .where(Post.id.in_(ids))
-    ).scalars())
+    ).scalars()}
+    return [posts[i] for i in ids if i in posts]
 
 
 def _text_of(post: Post) -> str:

@@ -1,0 +1,316 @@
+"""Evaluating a parsed query against the index in bulk.
+
+whoosh's matchers walk the postings one document at a time through several Python calls per term and
+document (about 10 µs); a common word matches most posts, so a query cost grew with the corpus (0.5–2 s at
+100,000 posts). Here each term's posting list is read a whole block at a time into a ``{docnum: tf}``
+dict; documents are combined with set operations and scored with BM25F in one pass, and the top
+documents are picked with ``heapq.nlargest``. Only the first `depth` documents are mapped to post ids.
+
+The matching rule (see ``analysis``): a query word matches where its tokens occur in sequence. The
+index holds no positions, so a word of several tokens (「教員研修」: 教員, 員研, 研修) is matched here as
+the AND of its tokens, a superset: such results come back with ``needs_check``, and the caller keeps
+the documents whose text passes ``query.matches_exactly``. A one-token word (研修, 県, chromebook) is
+exact. A multi-token exclusion is left to that check too (removing the AND of its tokens would remove
+too much).
+
+Scores follow whoosh's BM25F (B 0.75, K1 1.2, its idf), summed over the query's tokens and fields with
+the fields' boosts; posts where the required words stand together as typed (「教員 研修」 → 「教員研修」)
+get twice the joined word's score on top. Ties go to the newer document (higher docnum; a rebuild adds posts
+in id order, an edited post is re-added at the end).
+
+This module reads whoosh's W3 posting blocks and length columns directly (``_read_data``, ``_perdoc``):
+pinned to the Whoosh-Reloaded version in setup.cfg; any other posting format falls back to the public
+matcher API.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Iterable, Set as AbstractSet
+from dataclasses import dataclass
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.query import Query
+from whoosh.util.numeric import byte_to_length
+
+from .analysis import GAP, UNIGRAM_SUFFIX, query_plan
+from .query import ParsedQuery
+
+B, K1 = 0.75, 1.2  # whoosh's BM25F defaults
+MAX_TERMS = 4  # tokens of one long word that are read (the rarest); the exact check decides anyway
+_LENGTH_OF_BYTE = [byte_to_length(i) for i in range(256)]
+
+
+class _Deadline(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Ranked:
+    docnums: list[int]  # the first `depth` documents, best first
+    keys: list[float]  # their scores (or sort values), in the same order
+    total: int  # matching documents (candidates when needs_check)
+    needs_check: bool  # the documents are a superset: keep those that pass query.matches_exactly
+    timed_out: bool  # the time ran out: some constraints were not applied (needs_check is then True)
+
+
+@dataclass
+class _Word:
+    scores: dict[int, float]  # document → score, for every document that matches the word
+    exact: bool  # False when the word has several tokens (a superset of the true matches)
+
+
+class _Leaves:
+    """The index's segments with their first global docnum, and per-document data cached per segment."""
+
+    _cache: dict[tuple[str, str], list] = {}  # (segment id, column) → values; a segment never changes
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        self.readers = list(searcher.reader().leaf_readers())
+
+    def deleted(self) -> set[int]:
+        out: set[int] = set()
+        for reader, offset in self.readers:
+            if reader.has_deletions():
+                out.update(offset + docnum for docnum in reader.deleted_docs_set)
+        return out
+
+    def _per_segment(self, name: str, load) -> list:
+        out: list = []
+        for reader, _ in self.readers:
+            key = (reader.segment().segment_id(), name)
+            values = self._cache.get(key)
+            if values is None:
+                values = load(reader)
+                if len(self._cache) > 512:
+                    self._cache.clear()
+                self._cache[key] = values
+            out.extend(values)
+        return out
+
+    def lengths(self, fieldname: str) -> list[int]:
+        """The length of the field per docnum (in tokens, as whoosh stores it: one byte, approximate)."""
+        def load(reader) -> list[int]:
+            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if column is None:
+                return [0] * reader.doc_count_all()
+            return [_LENGTH_OF_BYTE[b] for b in column.load()]
+        return self._per_segment("length:" + fieldname, load)
+
+    def column(self, fieldname: str) -> list:
+        """The values of a sortable field per docnum."""
+        return self._per_segment("column:" + fieldname, lambda reader: list(reader.column_reader(fieldname)))
+
+    def postings(self, fieldname: str, text: str) -> dict[int, float]:
+        """docnum → term frequency of one term (deleted documents included, as in whoosh's statistics)."""
+        field = self.searcher.schema[fieldname]
+        try:
+            term = field.to_bytes(text)
+        except ValueError:
+            return {}
+        out: dict[int, float] = {}
+        for reader, offset in self.readers:
+            if (fieldname, term) not in reader:
+                continue
+            matcher = reader.postings(fieldname, term)
+            matcher = getattr(matcher, "child", matcher)  # without the deleted-documents filter
+            if isinstance(matcher, W3LeafMatcher):
+                _read_blocks(matcher, offset, out)
+            else:
+                while matcher.is_active():
+                    out[offset + matcher.id()] = matcher.weight()
+                    matcher.next()
+        return out
+
+
+def _read_blocks(matcher: W3LeafMatcher, offset: int, out: dict[int, float]) -> None:
+    while True:
+        matcher._read_data()
+        ids, weights, _ = matcher._data
+        if not matcher._byteids:
+            ids = itertools.islice(itertools.accumulate(ids, initial=offset), 1, None)
+        else:
+            ids = (offset + docnum for docnum in ids)
+        if weights is None or isinstance(weights, float):
+            weights = itertools.repeat(weights or 1.0)
+        out.update(zip(ids, weights))
+        if matcher._lastblock:
+            return
+        matcher._goto(matcher._nextoffset)
+
+
+class _Evaluator:
+    def __init__(self, searcher, fields: dict[str, float], deadline: float):
+        self.leaves = _Leaves(searcher)
+        self.searcher = searcher
+        self.fields = fields
+        self.deadline = deadline
+        self._norms: dict[str, list[float]] = {}
+        self._read: dict[tuple[str, str], dict[int, float]] = {}  # postings read by this search
+
+    def _tick(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise _Deadline()
+
+    def _norm(self, fieldname: str) -> list[float]:
+        """K1 × (1 − B + B × length / average length) per docnum."""
+        if fieldname not in self._norms:
+            average = self.searcher.avg_field_length(fieldname) or 1.0
+            base, per = K1 * (1 - B), K1 * B / average
+            self._norms[fieldname] = [base + per * length for length in self.leaves.lengths(fieldname)]
+        return self._norms[fieldname]
+
+    def _postings(self, fieldname: str, text: str) -> dict[int, float]:
+        key = (fieldname, text)
+        if key not in self._read:
+            self._tick()
+            self._read[key] = self.leaves.postings(fieldname, text)
+        return self._read[key]
+
+    def _rarest(self, fieldname: str, terms: list[str]) -> list[str]:
+        """At most MAX_TERMS of a word's tokens, the rarest: enough to find its candidates (which are checked
+        on the text anyway) at a fraction of the cost for long words."""
+        if len(terms) <= MAX_TERMS:
+            return terms
+        return sorted(terms, key=lambda text: self.searcher.doc_frequency(fieldname, text))[:MAX_TERMS]
+
+    def _field_scores(self, fieldname: str, terms: list[str], boost: float, out: dict[int, float],
+                      within: AbstractSet[int] | None) -> None:
+        postings = []
+        for text in self._rarest(fieldname, terms):
+            found = self._postings(fieldname, text)
+            if not found:
+                return
+            postings.append((found, boost * self.searcher.idf(fieldname, text) * (K1 + 1)))
+        postings.sort(key=lambda item: len(item[0]))
+        docs = postings[0][0].keys() if within is None else within & postings[0][0].keys()
+        for found, _ in postings[1:]:
+            docs = docs & found.keys()
+        norm = self._norm(fieldname)
+        for doc in docs:
+            length = norm[doc]
+            score = out.get(doc, 0.0)
+            for found, weight in postings:
+                tf = found[doc]
+                score += weight * tf / (tf + length)
+            out[doc] = score
+
+    def word(self, word: str, within: AbstractSet[int] | None = None) -> _Word:
+        """The documents (among `within`, if given) with every token of `word`, and their scores."""
+        plan = query_plan(word)
+        scores: dict[int, float] = {}
+        if plan.unigram:
+            for name, boost in self.fields.items():
+                self._field_scores(name + UNIGRAM_SUFFIX, plan.terms, boost, scores, within)
+            return _Word(scores, True)
+        terms = [term for term in dict.fromkeys(plan.terms) if term != GAP]
+        for name, boost in self.fields.items():
+            self._field_scores(name, terms, boost, scores, within)
+        return _Word(scores, _word_is_exact(word))
+
+    def docs_for(self, query: Query) -> set[int]:
+        self._tick()
+        return set(self.searcher.docs_for_query(query))
+
+
+def _word_is_exact(word: str) -> bool:
+    plan = query_plan(word)
+    return plan.unigram or len(plan.terms) <= 1
+
+
+def is_exact(parsed: ParsedQuery) -> bool:
+    """Whether the index alone decides `parsed` (no word or exclusion of several tokens)."""
+    return all(_word_is_exact(word) for word in
+               [*parsed.must, *parsed.phrases, *parsed.excluded, *(w for group in parsed.any_of for w in group)])
+
+
+def _and(words: Iterable[_Word]) -> _Word | None:
+    result: _Word | None = None
+    for word in sorted(words, key=lambda w: len(w.scores)):
+        if result is None:
+            result = _Word(dict(word.scores), word.exact)
+            continue
+        scores = word.scores
+        result = _Word({doc: score + scores[doc] for doc, score in result.scores.items() if doc in scores},
+                       result.exact and word.exact)
+    return result
+
+
+def _or(words: list[_Word]) -> _Word:
+    scores: dict[int, float] = {}
+    for word in words:
+        for doc, score in word.scores.items():
+            scores[doc] = scores.get(doc, 0.0) + score
+    return _Word(scores, all(word.exact for word in words))
+
+
+def _required(evaluator: _Evaluator, parsed: ParsedQuery) -> tuple[_Word | None, bool]:
+    """The documents that have every word, phrase and OR group: (None when nothing matches, timed out).
+    When the time runs out, the words read so far decide (a superset, left to the exact check)."""
+    required: list[_Word] = []
+    try:
+        for word in [*parsed.must, *parsed.phrases]:
+            required.append(evaluator.word(word))
+            if not required[-1].scores:
+                return None, False
+        for group in parsed.any_of:
+            required.append(_or([evaluator.word(word) for word in group]))
+    except _Deadline:
+        return _and(required), True
+    return _and(required), False
+
+
+def rank(searcher, parsed: ParsedQuery, fields: dict[str, float], *, allow: Query | None = None,
+         restrict: Query | None = None, newest_by: str | None = None, depth: int = 20,
+         time_limit: float = 5.0) -> Ranked:
+    """The documents matching `parsed` (and `allow`, and not `restrict`), best first (or by the sortable
+    field `newest_by`, highest first), the first `depth` of them."""
+    evaluator = _Evaluator(searcher, fields, time.perf_counter() + time_limit)
+    matched, timed_out = _required(evaluator, parsed)
+    if matched is None or not matched.scores:
+        return Ranked([], [], 0, False, timed_out)
+    scores, exact = matched.scores, matched.exact and not timed_out
+    try:
+        if not timed_out:
+            exact = _apply_exclusions(evaluator, parsed, scores) and exact
+            _boost_adjacent(evaluator, parsed, scores)
+        docs = scores.keys() - evaluator.leaves.deleted()
+        if restrict is not None:
+            docs -= evaluator.docs_for(restrict)
+        if allow is not None:
+            docs &= evaluator.docs_for(allow)
+    except _Deadline:
+        return Ranked([], [], len(scores), True, True)
+    if newest_by:
+        values = evaluator.leaves.column(newest_by)
+        top = heapq.nlargest(depth, ((values[doc], doc) for doc in docs))
+    else:
+        top = heapq.nlargest(depth, ((scores[doc], doc) for doc in docs))
+    return Ranked([doc for _, doc in top], [key for key, _ in top], len(docs), not exact, timed_out)
+
+
+def _apply_exclusions(evaluator: _Evaluator, parsed: ParsedQuery, scores: dict[int, float]) -> bool:
+    """Remove the documents of one-token exclusions; False when others are left to the exact check."""
+    all_exact = True
+    for word in parsed.excluded:
+        if not _word_is_exact(word):
+            all_exact = False
+            continue
+        for doc in evaluator.word(word, within=scores.keys()).scores:
+            del scores[doc]
+    return all_exact
+
+
+ADJACENT_BOOST = 2.0
+
+
+def _boost_adjacent(evaluator: _Evaluator, parsed: ParsedQuery, scores: dict[int, float]) -> None:
+    """「教員 研修」: posts that also contain 「教員研修」 (the tokens of the joined words) get its score twice
+    more: ranking only, never a condition."""
+    if len(parsed.must) < 2:
+        return
+    joined = evaluator.word("".join(parsed.must), within=scores.keys())
+    for doc, score in joined.scores.items():
+        scores[doc] += ADJACENT_BOOST * score

@@ -291,3 +291,8 @@ def test_rebuild_in_several_processes_finds_the_same(app):
         sum(1 for d in documents if d.visible and "教員研修" in d.body),
         sum(1 for d in documents if d.visible and "県" in d.body),
         sum(1 for d in documents if d.visible and "Chromebook" in d.body)]
+
+
+def test_one_result_is_singular_in_english(client):
+    make_thread(title="帯域の相談", body="ネットワーク帯域について")
+    assert "1 result for “帯域”" in html(client.get("/search?q=帯域&lang=en"))

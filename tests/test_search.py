@@ -296,3 +296,10 @@ def test_rebuild_in_several_processes_finds_the_same(app):
 def test_one_result_is_singular_in_english(client):
     make_thread(title="帯域の相談", body="ネットワーク帯域について")
     assert "1 result for “帯域”" in html(client.get("/search?q=帯域&lang=en"))
+
+
+def test_matches_in_the_thread_title_are_marked_and_escaped(client):
+    make_thread(title="<b>ＩＣＴ支援員</b>の配置", body="週に一度、各校を回っています")
+    page = html(client.get("/search?q=ICT支援員"))
+    assert "&lt;b&gt;<mark>ＩＣＴ支援員</mark>&lt;/b&gt;の配置</a>" in page
+    assert "<b>" not in page

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import current_app
 from markupsafe import Markup, escape
@@ -12,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import text
+from ..dates import day_bounds
 from ..extensions import db
 from ..models import Post, Thread
 from . import index
@@ -20,7 +20,6 @@ from .engine import is_exact
 from .query import ParsedQuery, highlight_terms, matches_exactly, parse
 from .services import document_for, log_search
 
-JST = ZoneInfo("Asia/Tokyo")
 CHECK_DEPTH = 500  # candidates checked with matches_exactly at least, for queries whose words have several tokens
 CHECK_BATCH = 100  # candidates loaded from the database at a time
 
@@ -42,6 +41,7 @@ class Filters:
 class Hit:
     post: Post
     snippet: Markup
+    title: Markup  # the thread title, matches marked
 
 
 @dataclass
@@ -57,10 +57,6 @@ class Results:
     checked: int = 0  # candidates whose text was checked (words of several tokens); 0 when the index decided
 
 
-def _jst_midnight(day: date) -> datetime:
-    return datetime.combine(day, dtime.min, tzinfo=JST)
-
-
 def _filter_queries(filters: Filters) -> list:
     queries = []
     for name, value in (("theme", filters.theme), ("role", filters.role), ("prefecture", filters.prefecture),
@@ -70,9 +66,7 @@ def _filter_queries(filters: Filters) -> list:
     if filters.threads_only:
         queries.append(index.field_filter("opening", True))
     if filters.start or filters.end:
-        queries.append(index.created_between(
-            _jst_midnight(filters.start) if filters.start else None,
-            _jst_midnight(filters.end + timedelta(days=1)) if filters.end else None))
+        queries.append(index.created_between(*day_bounds(filters.start, filters.end)))
     return queries
 
 
@@ -96,7 +90,7 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
         posts, total, exact = _load(hits.post_ids), hits.total, not hits.timed_out
     page_posts = posts[(results.page - 1) * per_page:needed]
     terms = highlight_terms(parsed)
-    results.hits = [Hit(post, snippet(_text_of(post), terms)) for post in page_posts]
+    results.hits = [Hit(post, snippet(_text_of(post), terms), marked(post.thread.title, terms)) for post in page_posts]
     results.total, results.exact, results.timed_out = total, exact, hits.timed_out
     results.pages = max(1, -(-results.total // per_page))
     log_search(parsed.text, log_filters, results.total, int((time.perf_counter() - started) * 1000))
@@ -145,7 +139,17 @@ def snippet(plain: str, terms: list[str], width: int = 160) -> Markup:
     first = spans[0][0] if spans else 0
     window_start = max(0, first - width // 4)
     window_end = min(len(plain), window_start + width)
-    parts: list[str] = ["…" if window_start > 0 else ""]
+    return Markup("").join(["…" if window_start > 0 else "", _mark(plain, spans, window_start, window_end),
+                            "…" if window_end < len(plain) else ""])
+
+
+def marked(plain: str, terms: list[str]) -> Markup:
+    """The whole plain text, escaped, with the matches wrapped in <mark>."""
+    return _mark(plain, highlight_spans(plain, terms), 0, len(plain))
+
+
+def _mark(plain: str, spans: list[tuple[int, int]], window_start: int, window_end: int) -> Markup:
+    parts: list[str] = []
     cursor = window_start
     for start, end in spans:
         if end <= window_start or start >= window_end:
@@ -155,8 +159,6 @@ def snippet(plain: str, terms: list[str], width: int = 160) -> Markup:
         parts.append(Markup("<mark>") + escape(plain[start:end]) + Markup("</mark>"))
         cursor = end
     parts.append(escape(plain[cursor:window_end]))
-    if window_end < len(plain):
-        parts.append("…")
     return Markup("").join(parts)
 
 

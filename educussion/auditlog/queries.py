@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select
 
+from ..dates import day_bounds
 from ..extensions import db
 from ..models import AuditAction, AuditEntry
 from ..pagination import Page, clamp_page
@@ -51,10 +52,6 @@ class Filters:
         return " ".join(f"{name}={value}" for name, value in self.as_args().items()) or "all"
 
 
-def _jst_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=JST)
-
-
 def _actions(value: str) -> list[AuditAction] | None:
     """The actions a filter value stands for; None when it names nothing (then it does not filter)."""
     if value in GROUP_LABELS:
@@ -73,10 +70,11 @@ def _where(query: Select, filters: Filters) -> Select:
         query = query.where(AuditEntry.actor_label.icontains(filters.actor.strip(), autoescape=True))
     if filters.target.strip():
         query = query.where(AuditEntry.target_label.icontains(filters.target.strip(), autoescape=True))
-    if filters.start:
-        query = query.where(AuditEntry.created_at >= _jst_midnight(filters.start))
-    if filters.end:
-        query = query.where(AuditEntry.created_at < _jst_midnight(filters.end + timedelta(days=1)))
+    start, end = day_bounds(filters.start, filters.end)
+    if start is not None:
+        query = query.where(AuditEntry.created_at >= start)
+    if end is not None:
+        query = query.where(AuditEntry.created_at < end)
     return query
 
 

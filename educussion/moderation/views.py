@@ -102,6 +102,24 @@ def queue():
                            form=ActionForm(formdata=None))
 
 
+def _run_action(actions: dict, target, form: ActionForm, done_url: str):
+    """The chosen one-reason action (``request.form["action"]``, a key of `actions`) on `target`: a redirect
+    to `done_url` when it was done, None when the form must be shown again with its error."""
+    action = actions.get(request.form.get("action", ""))
+    if action is None:
+        abort(400)
+    if form.validate_on_submit():
+        service, message = action
+        try:
+            service(target, actor=current_user, reason=form.reason.data)
+        except InvalidInput as error:
+            attach_error(form, error)
+        else:
+            flash(str(message), "success")
+            return redirect(done_url)
+    return None
+
+
 # ---------------------------------------------------------------- one post
 
 def _render_post(post, form, status=200):
@@ -124,19 +142,8 @@ def act_on_post(post_id: int):
     post = _found(queries.post_by_id(post_id))
     _require(can_moderate(current_user, post))
     form = ActionForm()
-    action = POST_ACTIONS.get(request.form.get("action", ""))
-    if action is None:
-        abort(400)
-    if form.validate_on_submit():
-        service, message = action
-        try:
-            service(post, actor=current_user, reason=form.reason.data)
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            flash(str(message), "success")
-            return redirect(_back(url_for("moderation.post", post_id=post.id)))
-    return _render_post(post, form, 400)
+    done = _run_action(POST_ACTIONS, post, form, _back(url_for("moderation.post", post_id=post.id)))
+    return done or _render_post(post, form, 400)
 
 
 # ---------------------------------------------------------------- one thread
@@ -170,19 +177,8 @@ def thread(thread_id: int):
 def act_on_thread(thread_id: int):
     thread = _moderated_thread(thread_id)
     form = ActionForm()
-    action = THREAD_ACTIONS.get(request.form.get("action", ""))
-    if action is None:
-        abort(400)
-    if form.validate_on_submit():
-        service, message = action
-        try:
-            service(thread, actor=current_user, reason=form.reason.data)
-        except InvalidInput as error:
-            attach_error(form, error)
-        else:
-            flash(str(message), "success")
-            return redirect(url_for("moderation.thread", thread_id=thread.id))
-    return _render_thread(thread, action_form=form, status=400)
+    done = _run_action(THREAD_ACTIONS, thread, form, url_for("moderation.thread", thread_id=thread.id))
+    return done or _render_thread(thread, action_form=form, status=400)
 
 
 @bp.post("/moderation/threads/<int:thread_id>/move")

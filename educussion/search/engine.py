@@ -147,20 +147,11 @@ class _Evaluator:
         self.searcher = searcher
         self.fields = fields
         self.deadline = deadline
-        self._norms: dict[str, list[float]] = {}
         self._read: dict[tuple[str, str], dict[int, float]] = {}  # postings read by this search
 
     def _tick(self) -> None:
         if time.perf_counter() > self.deadline:
             raise _Deadline()
-
-    def _norm(self, fieldname: str) -> list[float]:
-        """K1 × (1 − B + B × length / average length) per docnum."""
-        if fieldname not in self._norms:
-            average = self.searcher.avg_field_length(fieldname) or 1.0
-            base, per = K1 * (1 - B), K1 * B / average
-            self._norms[fieldname] = [base + per * length for length in self.leaves.lengths(fieldname)]
-        return self._norms[fieldname]
 
     def _postings(self, fieldname: str, text: str) -> dict[int, float]:
         key = (fieldname, text)
@@ -188,13 +179,15 @@ class _Evaluator:
         docs = postings[0][0].keys() if within is None else within & postings[0][0].keys()
         for found, _ in postings[1:]:
             docs = docs & found.keys()
-        norm = self._norm(fieldname)
+        # BM25's length normalisation, K1 × (1 − B + B × length / average), for the matching documents only
+        lengths = self.leaves.lengths(fieldname)
+        base, per = K1 * (1 - B), K1 * B / (self.searcher.avg_field_length(fieldname) or 1.0)
         for doc in docs:
-            length = norm[doc]
+            norm = base + per * lengths[doc]
             score = out.get(doc, 0.0)
             for found, weight in postings:
                 tf = found[doc]
-                score += weight * tf / (tf + length)
+                score += weight * tf / (tf + norm)
             out[doc] = score
 
     def word(self, word: str, within: AbstractSet[int] | None = None) -> _Word:

@@ -18,7 +18,8 @@ $(BIN)/activate:
 
 $(VENV)/.installed: setup.cfg | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	# setuptools' notice about editable installs is advice for package authors, not for this set-up.
+	PYTHONWARNINGS="ignore:Editable installation:UserWarning" $(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $@
 
 install: $(VENV)/.installed translations
@@ -30,7 +31,7 @@ db: install
 	$(BIN)/flask db upgrade
 
 demo: db
-	@$(BIN)/flask demo load || echo "(demo data not loaded: the database already has accounts)"
+	@$(BIN)/flask demo load --if-empty
 	@$(BIN)/flask search sync
 
 run: demo

@@ -57,18 +57,27 @@ def create_secretariat_command(email: str, display_name: str, title: str, passwo
 
 
 @demo_cli.command("load")
-def demo_load_command() -> None:
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has accounts.")
+def demo_load_command(if_empty: bool) -> None:
     """Fill an empty database with fictitious demo accounts and discussions."""
-    from .demo.loader import load_demo
+    from .demo.loader import demo_accounts, has_accounts, load_demo
 
-    try:
-        summary = load_demo()
-    except DomainError as error:
-        _fail(error)
-    click.echo(
-        f"Loaded {summary.accounts} demo accounts, {summary.threads} threads and {summary.posts} posts. "
-        f"Log in as any demo account with the password {summary.password!r}."
-    )
+    if if_empty and has_accounts():
+        click.echo("The database already has accounts; the demo data is not loaded again.")
+    else:
+        try:
+            summary = load_demo()
+        except DomainError as error:
+            _fail(error)
+        click.echo(f"Loaded {summary.accounts} demo accounts, {summary.threads} threads and {summary.posts} posts.")
+    accounts = demo_accounts()
+    if accounts:
+        from .demo.content import DEMO_PASSWORD
+
+        click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        width = max(len(role) for role, _email in accounts)
+        for role, email in accounts:
+            click.echo(f"  {role.ljust(width)}  {email}")
 
 
 @mail_cli.command("send")
@@ -116,7 +125,10 @@ def search_sync_command() -> None:
 
     done = search_services.sync()
     waiting = search_services.pending_count()
-    click.echo(f"{done} posts indexed; {waiting} still waiting.")
+    if done or waiting:
+        click.echo(f"{done} posts indexed; {waiting} still waiting.")
+    else:
+        click.echo("The search index is up to date.")
     if waiting:
         raise SystemExit(1)
 

@@ -45,3 +45,33 @@ def test_demo_load_fills_an_empty_board_once(runner):
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code != 0
     assert db.session.execute(select(func.count(Thread.id))).scalar_one() == threads
+
+
+def test_demo_load_if_empty_succeeds_quietly_the_second_time_and_lists_the_accounts(runner):
+    first = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert again.exit_code == 0 and "Error" not in again.output
+    assert "already has accounts" in again.output
+    for output in (first.output, again.output):
+        assert "jimukyoku@ict-mayors.demo.example.jp" in output and "mayor@sakuragawa.demo.example.jp" in output
+        assert "demo-password-2025" in output
+    synced = runner.invoke(args=["search", "sync"])
+    assert synced.exit_code == 0 and "up to date" in synced.output and "0 posts" not in synced.output
+
+
+def test_demo_accounts_were_verified_before_their_backdated_posts(runner, client):
+    from educussion.models import Verification
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    first_post = db.session.execute(select(func.min(Post.created_at))).scalar_one()
+    for user in db.session.execute(select(User)).scalars():
+        assert user.verified_at < first_post and user.created_at < first_post
+    for verification in db.session.execute(select(Verification)).scalars():
+        assert verification.started_at < first_post
+    # The organisation page of the demo mayor lists the threads the mayor opened.
+    mayor = db.session.execute(select(User).filter_by(email="mayor@sakuragawa.demo.example.jp")).scalar_one()
+    opened = db.session.execute(select(Thread).join(Post).where(Post.author_id == mayor.id, Post.position == 1)
+                                ).scalars().first()
+    page = client.get(f"/orgs/{mayor.organisation_id}").get_data(as_text=True)
+    assert opened.title in page

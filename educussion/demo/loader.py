@@ -15,7 +15,7 @@ from ..board import services as board_services
 from ..database import write_transaction
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Post, PostRevision, Role, Theme, Thread, User, utcnow
+from ..models import Post, PostRevision, Role, Theme, Thread, User, Verification, utcnow
 from . import content
 
 
@@ -27,13 +27,24 @@ class DemoSummary:
     password: str
 
 
+def has_accounts() -> bool:
+    return bool(db.session.execute(select(func.count(User.id))).scalar_one())
+
+
+def demo_accounts() -> list[tuple[str, str]]:
+    """(role, e-mail) of the demo accounts in the database, in the order of the demo content."""
+    emails = set(db.session.execute(select(User.email).where(User.is_demo.is_(True))).scalars())
+    return [(account["role"], account["email"]) for account in content.ACCOUNTS if account["email"] in emails]
+
+
 def load_demo() -> DemoSummary:
-    if db.session.execute(select(func.count(User.id))).scalar_one():
+    if has_accounts():
         raise DomainError("The database already has accounts; demo content is only loaded into an empty board.")
     with force_locale("ja"):
         users = _create_accounts()
         threads = _create_threads(users)
         _create_summaries(users)
+    _date_back_accounts(users)
     search_services.reindex()  # the posts were dated back after they were indexed
     posts = db.session.execute(select(func.count(Post.id))).scalar_one()
     return DemoSummary(len(users), threads, posts, content.DEMO_PASSWORD)
@@ -86,6 +97,17 @@ def _create_threads(users: dict[str, User]) -> int:
             latest = select(func.max(Thread.last_posted_at)).where(Thread.theme_id == theme.id).scalar_subquery()
             db.session.execute(update(Theme).where(Theme.id == theme.id).values(last_posted_at=latest))
     return len(content.THREADS)
+
+
+def _date_back_accounts(users: dict[str, User]) -> None:
+    """The accounts were made and verified just now; date them before their backdated posts, so that the
+    organisation pages list their threads and the member pages show a plausible 認証日."""
+    first_post = db.session.execute(select(func.min(Post.created_at))).scalar_one()
+    when = (first_post or utcnow()) - timedelta(days=30)
+    ids = [user.id for user in users.values()]
+    with write_transaction():
+        db.session.execute(update(User).where(User.id.in_(ids)).values(created_at=when, verified_at=when))
+        db.session.execute(update(Verification).where(Verification.user_id.in_(ids)).values(started_at=when))
 
 
 def _date_back(post: Post, when) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from functools import partial
+from html.parser import HTMLParser
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -122,6 +123,83 @@ def plain_text(body_html: str) -> str:
     """
     text = _TAG.sub("", _BLOCK_TAG.sub(" ", body_html or ""))
     return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+_BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "table", "tr", "hr"})
+
+
+class _FlatText(HTMLParser):
+    """Walks our own sanitized HTML: one line per block and per list item, links with their address."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.lists: list[list] = []  # [tag, next number] per open list
+        self.links: list[tuple[str, int]] = []  # (href, where its text starts in out)
+        self.cells = 0
+        self.pre = 0
+
+    def _newline(self):
+        if self.out and not self.out[-1].endswith("\n"):
+            self.out.append("\n")
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCKS or tag == "br":
+            self._newline()
+        if tag == "tr":
+            self.cells = 0
+        elif tag in ("td", "th"):
+            if self.cells:
+                self.out.append(" | ")
+            self.cells += 1
+        elif tag in ("ul", "ol"):
+            self._newline()
+            self.lists.append([tag, int(dict(attrs).get("start") or 1)])
+        elif tag == "li":
+            self._newline()
+            depth = max(len(self.lists) - 1, 0)
+            kind = self.lists[-1] if self.lists else ["ul", 1]
+            marker = f"{kind[1]}. " if kind[0] == "ol" else "・"
+            if kind[0] == "ol":
+                kind[1] += 1
+            self.out.append("　" * depth + marker)
+        elif tag == "a":
+            self.links.append((dict(attrs).get("href") or "", len(self.out)))
+        if tag == "pre":
+            self.pre += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+            self._newline()
+        elif tag == "a" and self.links:
+            href, start = self.links.pop()
+            label = "".join(self.out[start:]).strip()
+            address = href[len("mailto:"):] if href.startswith("mailto:") else href
+            if address and label not in (href, address):
+                self.out.append(f"（{address}）")
+        elif tag in _BLOCKS or tag == "li":
+            self._newline()
+        if tag == "pre":
+            self.pre = max(self.pre - 1, 0)
+
+    def handle_data(self, data):
+        # Outside <pre>, line breaks in the HTML source are only spacing between tags.
+        self.out.append(data if self.pre else _SPACE.sub(" ", data))
+
+
+_BLANK_LINES = re.compile(r"\n{2,}")
+_SPACES = re.compile(r" {2,}")
+
+
+def flat_text(body_html: str) -> str:
+    """Text of stored HTML for flat formats (spreadsheets, CSV, Markdown quotes): each paragraph and list
+    item on a line of its own (「・」 or 「1.」), and every link with its address: 「総会資料（https://…）」."""
+    parser = _FlatText()
+    parser.feed(body_html or "")
+    parser.close()
+    lines = [_SPACES.sub(" ", line).strip(" ") for line in "".join(parser.out).split("\n")]
+    return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
 
 
 def excerpt(body_html: str, length: int = 120) -> str:

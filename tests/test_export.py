@@ -159,6 +159,22 @@ def _records(sheet) -> list[dict]:
     return [dict(zip(headers, row)) for row in rows[1:]]
 
 
+def _overview_tables(sheet) -> tuple[dict, dict]:
+    """The 概要 sheet as its figures {item: value cell} and its tables {heading: {label: value cell}}: a table
+    starts after an empty row with a bold heading row."""
+    rows = [row for row in sheet.iter_rows()][1:]
+    figures, tables, current = {}, {}, None
+    for row in rows:
+        if not row or row[0].value is None:
+            current = None
+            continue
+        if current is None and row[0].font.b and tables is not None and figures:
+            current = tables.setdefault(row[0].value, {})
+            continue
+        (figures if current is None else current)[row[0].value] = row[1]
+    return figures, tables
+
+
 def _xlsx_text(data: bytes) -> str:
     workbook = load_workbook(io.BytesIO(data))
     return "\n".join(str(value) for sheet in workbook for row in sheet.iter_rows(values_only=True)
@@ -286,13 +302,19 @@ def test_xlsx_cells_and_types(board):
     assert workbook.sheetnames == ["概要", "スレッド", "投稿"]
     assert all(sheet.freeze_panes == "A2" for sheet in workbook)
 
-    overview = {row[0].value: row[1] for row in list(workbook["概要"].iter_rows())[1:]}
+    overview, tables = _overview_tables(workbook["概要"])
     assert overview["対象"].value == "掲示板全体" and overview["期間"].value == "全期間"
-    assert isinstance(overview["作成日時"].value, datetime) and overview["作成日時"].is_date
-    assert overview["スレッド"].value == 3 and overview["投稿"].value == 8 and overview["投稿"].data_type == "n"
-    assert overview["参加者（首長）"].value == 2 and overview["参加者（北海道）"].value == 1
-    assert overview["スレッド数（効率的な環境整備）"].value == 2
-    assert overview["14日以上、企業・学識経験者の返信がないスレッド"].value == 1
+    made = overview["作成日時"]
+    assert isinstance(made.value, datetime) and made.is_date and made.value.microsecond == 0
+    assert overview["スレッド"].value == 3 and overview["投稿"].value == 8
+    assert overview["スレッド"].data_type == "n" and overview["投稿"].data_type == "n"
+    # Participants by role and by prefecture are two tables of numbers, under headings of their own.
+    by_role, by_prefecture = tables["区分別の参加者"], tables["都道府県別の参加者"]
+    assert by_role["首長"].value == 2 and by_role["首長"].data_type == "n" and by_role["事務局"].value == 0
+    assert by_prefecture["北海道"].value == 1 and by_prefecture["都道府県なし（企業・大学など）"].value == 3
+    assert not any("―" in name for name in by_prefecture)
+    assert tables["テーマ別のスレッド数"]["効率的な環境整備"].value == 2
+    assert len(tables["14日以上、企業・学識経験者の返信がないスレッド"]) == 1
 
     threads = _records(workbook["スレッド"])
     assert [row["スレッド番号"].value for row in threads] == [board.b, board.a, board.d]
@@ -359,7 +381,7 @@ def test_markdown(board):
     assert text.startswith("# 議論のまとめ\n\n- 対象: 掲示板全体\n- 期間: 全期間\n")
     assert "- スレッド: 3\n- 投稿: 8\n" in text
     assert "## 参加者\n\n- 首長: 2\n- 自治体職員: 1\n- 企業: 1\n- 学識経験者: 1\n- 事務局: 0\n" in text
-    assert "## 都道府県別の参加者\n\n- ―: 3\n- 佐賀県: 1\n- 北海道: 1\n" in text
+    assert "## 都道府県別の参加者\n\n- 都道府県なし（企業・大学など）: 3\n- 佐賀県: 1\n- 北海道: 1\n" in text
     assert "## テーマ別のスレッド数\n\n- 効率的な環境整備: 2\n- 教員の指導力向上・研修: 1\n" in text
     assert f"- [令和最初の日の相談]({BASE}/threads/{board.b}) — 教員の指導力向上・研修" in text
     section = text[text.index("## 端末更新の費用負担"):text.index("## 新年度の計画")]
@@ -591,3 +613,49 @@ def test_queries_do_not_grow_with_the_threads(board, count_queries):
         summaries.mark_helpful(reply, actor=taku)
     db.session.expire_all()
     assert selects() == before
+
+
+# ------------------------------------------------------------------ ready for the office
+
+LINKED = "総会の[配布資料](https://example.jp/soukai.pdf)をご覧ください。\n\n- 端末の更新\n- 通信費の負担\n"
+
+
+def test_every_sheet_is_set_up_to_print_and_long_text_wraps(board):
+    workbook = load_workbook(io.BytesIO(_export(board.user("secretariat"), "xlsx")))
+    for sheet in workbook:
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.oddHeader.center.text == "全国ICT教育首長協議会"
+        assert sheet.oddFooter.center.text == "&P / &N"
+    posts = workbook["投稿"]
+    headers = [cell.value for cell in next(posts.iter_rows())]
+    body = headers.index("本文")
+    assert all(row[body].alignment.wrap_text for row in list(posts.iter_rows())[1:])
+    assert not list(posts.iter_rows())[1][headers.index("URL")].alignment.wrap_text
+
+
+def test_a_long_post_gets_a_taller_row(app):
+    author = make_user(Role.MAYOR)
+    thread = make_thread(author=author, title="長文", body="\n\n".join(["段落です。" * 12] * 4))
+    secretariat = make_user(Role.SECRETARIAT)
+    workbook = load_workbook(io.BytesIO(_export(secretariat, "xlsx", scope="thread", thread_id=thread.id)))
+    posts = workbook["投稿"]
+    assert posts.row_dimensions[2].height and posts.row_dimensions[2].height >= 4 * 18
+
+
+def test_links_keep_their_address_and_lists_one_line_per_item_in_every_flat_format(app):
+    secretariat = make_user(Role.SECRETARIAT)
+    thread = make_thread(author=make_user(Role.MAYOR), title="資料の共有", body=LINKED)
+    summaries.save_summary(thread, actor=secretariat, outcome="resolved", conclusion=LINKED)
+    expected = "総会の配布資料（https://example.jp/soukai.pdf）をご覧ください。\n・端末の更新\n・通信費の負担"
+    workbook = load_workbook(io.BytesIO(_export(secretariat, "xlsx", scope="thread", thread_id=thread.id)))
+    assert _records(workbook["投稿"])[0]["本文"].value == expected
+    assert _records(workbook["スレッド"])[0]["まとめ"].value == expected
+    rows = list(csv.DictReader(io.StringIO(_export(secretariat, "csv", scope="thread", thread_id=thread.id)
+                                           .decode("utf-8-sig"))))
+    assert rows[0]["まとめ"] == expected.replace("\n", "\r\n") or rows[0]["まとめ"] == expected
+    data = json.loads(_export(secretariat, "json", scope="thread", thread_id=thread.id))
+    assert data["threads"][0]["posts"][0]["text"] == expected
+    markdown = _export(secretariat, "md", scope="thread", thread_id=thread.id).decode()
+    assert "https://example.jp/soukai.pdf" in markdown and "・端末の更新\n" in markdown

@@ -109,3 +109,14 @@ def test_tables_scroll_in_a_focusable_region_and_keep_column_alignment():
 def test_renderer_only_attributes_cannot_be_written_by_users():
     out = text.render('<div class="table-scroll" tabindex="5" onclick="x">a</div>')
     assert "<div" not in out
+
+
+def test_flat_text_keeps_link_addresses_list_items_and_table_rows():
+    from educussion.text import flat_text, render
+
+    source = ("[配布資料](https://example.jp/a.pdf)と <https://example.jp/b> を参照。\n\n- 一つ目\n  - 入れ子\n"
+              "- 二つ目\n\n3. 三\n4. 四\n\n| 項目 | 値 |\n|---|---|\n| 端末 | 1台 |\n")
+    assert flat_text(render(source)) == (
+        "配布資料（https://example.jp/a.pdf）と https://example.jp/b を参照。\n・一つ目\n　・入れ子\n・二つ目\n"
+        "3. 三\n4. 四\n項目 | 値\n端末 | 1台")
+    assert flat_text(render("<script>x</script> &amp; 1 < 2")) == "<script>x</script> & 1 < 2"

@@ -45,7 +45,9 @@ def export_log(filters: queries.Filters, *, actor: User, file_format: str) -> Ex
         raise ValueError(f"unknown export format: {file_format}")
     rows = _Counted(queries.rows(filters))
     if file_format == "xlsx":
-        data, mimetype = xlsx_bytes([Sheet(_("Audit log"), queries.headers(), rows)]), XLSX_MIMETYPE
+        sheet = Sheet(_("Audit log"), queries.headers(), rows)
+        data = xlsx_bytes([sheet], header_text=_("National ICT Education Mayors' Council"))
+        mimetype = XLSX_MIMETYPE
     else:
         data, mimetype = csv_bytes(queries.headers(), rows), CSV_MIMETYPE
     with write_transaction():

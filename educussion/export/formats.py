@@ -11,8 +11,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from .. import dates
-from .summary import ROLE_ORDER, Person, PostEntry, Summary, ThreadEntry
-from .writers import CSV_MIMETYPE, XLSX_MIMETYPE, Sheet, iter_csv, xlsx_bytes
+from .summary import NO_PREFECTURE, ROLE_ORDER, Person, PostEntry, Summary, ThreadEntry
+from .writers import CSV_MIMETYPE, XLSX_MIMETYPE, Heading, Sheet, iter_csv, xlsx_bytes
 
 JSON_FORMAT_VERSION = 1
 FORMATS = ("xlsx", "csv", "md", "json", "print")
@@ -91,32 +91,49 @@ def post_rows(summary: Summary) -> Iterator[list]:
 
 
 def overview_rows(summary: Summary) -> Iterator[list]:
+    """The 概要 sheet: the figures, then one table each for participants by role, participants by
+    prefecture, threads per theme and unanswered threads (each under a heading row of its own)."""
     overview = summary.overview
     yield [_("Scope"), scope_text(summary)]
     yield [_("Period"), _period(summary)]
     yield [_("Generated at"), summary.generated_at]
     yield [_("Threads"), overview.thread_count]
     yield [_("Posts"), overview.post_count]
+    yield Heading([_("Participants by role"), _("People")])
     for role, count in overview.participants_by_role:
-        yield [_("Participants: %(role)s", role=role.label), count]
-    for prefecture, count in overview.participants_by_prefecture:
-        yield [_("Participants from %(prefecture)s", prefecture=prefecture), count]
+        yield [role.label, count]
+    if overview.participants_by_prefecture:
+        yield Heading([_("Participants by prefecture"), _("People")])
+        for prefecture, count in overview.participants_by_prefecture:
+            yield [prefecture_label(prefecture), count]
+    yield Heading([_("Threads per theme"), _("Threads")])
     for theme, count in overview.threads_per_theme:
-        yield [_("Threads in “%(theme)s”", theme=theme), count]
-    yield [_("Threads without a company or academic reply after %(days)d days",
-             days=summary.filters.unanswered_days), len(overview.unanswered)]
+        yield [theme, count]
+    yield Heading([_("Threads without a company or academic reply after %(days)d days",
+                     days=summary.filters.unanswered_days), _("URL")])
     for item in overview.unanswered:
-        yield [_("Unanswered (%(days)d days): %(title)s", days=item.days, title=item.title), item.url]
+        yield [_("%(title)s (%(days)d days)", title=item.title, days=item.days), item.url]
+
+
+def prefecture_label(prefecture: str) -> str:
+    """Participants who write for no municipality (companies, universities) have no prefecture."""
+    return prefecture if prefecture != NO_PREFECTURE else _("No prefecture (companies, universities and others)")
 
 
 # ---------------------------------------------------------------- files
 
+def _columns(headers: list[str], *names: str) -> list[int]:
+    return [headers.index(name) for name in names]
+
+
 def xlsx(summary: Summary) -> bytes:
+    threads, posts = thread_headers(), post_headers()
     return xlsx_bytes([
-        Sheet(_("Overview"), [_("Item"), _("Value")], overview_rows(summary), widths=[60, 60]),
-        Sheet(_("Threads"), thread_headers(), (thread_row(t) for t in summary.threads())),
-        Sheet(_("Posts"), post_headers(), post_rows(summary)),
-    ])
+        Sheet(_("Overview"), [_("Item"), _("Value")], overview_rows(summary), widths=[60, 60], wrap=[0, 1]),
+        Sheet(_("Threads"), threads, (thread_row(t) for t in summary.threads()),
+              wrap=_columns(threads, _("Title"), _("Conclusion"))),
+        Sheet(_("Posts"), posts, post_rows(summary), wrap=_columns(posts, _("Thread"), _("Text"))),
+    ], header_text=_("National ICT Education Mayors' Council"))
 
 
 def csv(summary: Summary) -> Iterator[bytes]:
@@ -149,7 +166,8 @@ def _md_overview(summary: Summary) -> Iterator[str]:
         yield f"- {label}: {shown}\n"
     yield _md_list(_("Participants"), [(role.label, count) for role, count in overview.participants_by_role])
     if overview.participants_by_prefecture:
-        yield _md_list(_("Participants by prefecture"), overview.participants_by_prefecture)
+        yield _md_list(_("Participants by prefecture"), [
+            (prefecture_label(prefecture), count) for prefecture, count in overview.participants_by_prefecture])
     yield _md_list(_("Threads per theme"), [(_md_escape(theme), count) for theme, count in overview.threads_per_theme])
     if overview.unanswered:
         heading = _("Threads without a company or academic reply after %(days)d days",

@@ -21,6 +21,7 @@ from ..models import (Organisation, Outcome, Post, Role, Theme, Thread, ThreadCo
 BATCH = 100
 ROLE_ORDER = [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC, Role.SECRETARIAT]
 EXPERT_ROLES = (Role.COMPANY, Role.ACADEMIC)
+NO_PREFECTURE = "―"  # participants without a prefecture (companies, universities); formats give it a label
 TOP_HELPFUL = 3
 
 
@@ -246,7 +247,7 @@ def _overview(selected, filters: SummaryFilters, base_url: str) -> Overview:
     return Overview(
         thread_count=thread_count, post_count=post_count,
         participants_by_role=[(role, by_role.get(role, 0)) for role in ROLE_ORDER],
-        participants_by_prefecture=[(prefecture or "―", count) for prefecture, count in by_prefecture],
+        participants_by_prefecture=[(prefecture or NO_PREFECTURE, count) for prefecture, count in by_prefecture],
         threads_per_theme=[(name, count) for name, count in per_theme],
         unanswered=_unanswered(subquery, filters, base_url),
     )
@@ -313,12 +314,12 @@ def _thread_entries(ids: list[int], filters: SummaryFilters, base_url: str) -> I
             first_company_reply=_first_reply(thread_posts, Role.COMPANY, thread.created_at),
             first_academic_reply=_first_reply(thread_posts, Role.ACADEMIC, thread.created_at),
             conclusion=ConclusionEntry(
-                version=conclusion.number, text=text.plain_text(conclusion.body_html), html=conclusion.body_html,
+                version=conclusion.number, text=text.flat_text(conclusion.body_html), html=conclusion.body_html,
                 author=conclusion.author.display_name if conclusion.author and not filters.anonymise
                 else Role.SECRETARIAT.label, created_at=conclusion.created_at) if conclusion else None,
             posts=[PostEntry(id=post.id, thread_id=thread.id, position=post.position,
                              author=_person(post, filters.anonymise), created_at=post.created_at,
-                             text=text.plain_text(post.body_html), url=f"{base_url}/posts/{post.id}",
+                             text=text.flat_text(post.body_html), url=f"{base_url}/posts/{post.id}",
                              helpful_count=post.helpful_count, is_key_point=post.is_key_point)
                    for post in thread_posts],
         )

@@ -43,8 +43,9 @@ def neutralise(value: str) -> str:
 
 
 def _local(value: datetime, tz: tzinfo) -> datetime:
-    """Aware datetimes in the export's time zone, without tzinfo (Excel has no time zones)."""
-    return value.astimezone(tz).replace(tzinfo=None) if value.tzinfo is not None else value
+    """Aware datetimes in the export's time zone, without tzinfo (Excel has no time zones), to the second."""
+    local = value.astimezone(tz).replace(tzinfo=None) if value.tzinfo is not None else value
+    return local.replace(microsecond=0)
 
 
 # ---------------------------------------------------------------- CSV
@@ -103,6 +104,15 @@ class Sheet:
     headers: Sequence[Any]
     rows: Iterable[Row]
     widths: Sequence[float] | None = None
+    wrap: Sequence[int] = ()  # columns (0-based) of long text: wrapped, rows made tall enough to read them
+
+
+class Heading(tuple):
+    """A row inside a sheet that heads a table of its own (written bold, after an empty row)."""
+
+
+LINE_HEIGHT = 18  # points per line of Japanese text at Excel's default size
+MAX_ROW_LINES = 20  # a longer cell is read in the cell itself; the row stops growing there
 
 
 def _display_width(text: str) -> int:
@@ -138,7 +148,29 @@ def _safe_title(title: str, used: set[str]) -> str:
     return candidate
 
 
-def _xlsx_cell(ws, value: Any, tz: tzinfo, header: bool = False) -> WriteOnlyCell:
+def _lines(value: Any, width: float) -> int:
+    """Lines a wrapped text cell needs at `width` characters."""
+    if not isinstance(value, str) or not value:
+        return 1
+    per_line = max(int(width) - 1, 1)
+    return sum(max(1, -(-_display_width(line) // per_line)) for line in value.split("\n"))
+
+
+def _print_setup(ws, header_text: str, title_row: bool) -> None:
+    """Printed on A4 landscape, one page wide, the header row on every page, page numbers at the foot."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_row:
+        ws.print_title_rows = "1:1"
+    if header_text:
+        ws.oddHeader.center.text = header_text.replace("&", "&&")
+    ws.oddFooter.center.text = "&P / &N"
+
+
+def _xlsx_cell(ws, value: Any, tz: tzinfo, header: bool = False, wrap: bool = False) -> WriteOnlyCell:
     if isinstance(value, datetime):
         cell = WriteOnlyCell(ws, value=_local(value, tz))
         cell.number_format = XLSX_DATETIME_FORMAT
@@ -157,34 +189,47 @@ def _xlsx_cell(ws, value: Any, tz: tzinfo, header: bool = False) -> WriteOnlyCel
     if header:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="center")
+    elif wrap:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     return cell
 
 
-def _write_sheet(workbook: Workbook, sheet: Sheet, title: str, tz: tzinfo) -> None:
+def _write_sheet(workbook: Workbook, sheet: Sheet, title: str, tz: tzinfo, header_text: str) -> None:
     ws = workbook.create_sheet(title)
     rows = iter(sheet.rows)
     sample = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
     widths = sheet.widths or _measure(sheet.headers, sample)
-    # In write-only mode the columns and panes must be set before the first row.
+    # In write-only mode the columns, panes and print settings must be set before the first row.
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "A2"
+    _print_setup(ws, header_text, bool(sheet.headers))
     ws.append([_xlsx_cell(ws, h, tz, header=True) for h in sheet.headers])
+    wrap = set(sheet.wrap)
     count = 0
     for row in itertools.chain(sample, rows):
-        ws.append([_xlsx_cell(ws, v, tz) for v in row])
         count += 1
-    if sheet.headers:
+        if isinstance(row, Heading):
+            ws.append([])
+            count += 1
+            ws.append([_xlsx_cell(ws, v, tz, header=True) for v in row])
+            continue
+        lines = max([_lines(row[c], widths[c]) for c in wrap if c < len(row) and c < len(widths)] or [1])
+        if lines > 1:
+            ws.row_dimensions[count + 1].height = min(lines, MAX_ROW_LINES) * LINE_HEIGHT
+        ws.append([_xlsx_cell(ws, v, tz, wrap=c in wrap) for c, v in enumerate(row)])
+    if sheet.headers and not any(isinstance(row, Heading) for row in sample):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.headers))}{count + 1}"
 
 
-def xlsx_bytes(sheets: Iterable[Sheet], *, tz: tzinfo = JST) -> bytes:
+def xlsx_bytes(sheets: Iterable[Sheet], *, tz: tzinfo = JST, header_text: str = "") -> bytes:
     """An .xlsx workbook, one worksheet per Sheet: bold frozen header row with filters, fitted widths,
-    datetimes as real Excel dates in `tz`, text as text."""
+    datetimes as real Excel dates in `tz`, text as text, long text wrapped; each sheet set up to print
+    (`header_text` at the top of every page)."""
     workbook = Workbook(write_only=True)
     used: set[str] = set()
     for sheet in sheets:
-        _write_sheet(workbook, sheet, _safe_title(sheet.title, used), tz)
+        _write_sheet(workbook, sheet, _safe_title(sheet.title, used), tz, header_text)
     if not used:
         workbook.create_sheet("Sheet")
     output = io.BytesIO()

@@ -76,6 +76,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "MAIL_FOLDER": env.get("EDUCUSSION_MAIL_FOLDER", ""),
         "MAIL_FROM": env.get("EDUCUSSION_MAIL_FROM", "board@example.jp"),
         "MAIL_FROM_NAME": env.get("EDUCUSSION_MAIL_FROM_NAME", "エデュカッションボード"),
+        # The secretariat's contact, at the foot of every mail.
+        "CONTACT_EMAIL": env.get("EDUCUSSION_CONTACT_EMAIL") or env.get("EDUCUSSION_MAIL_FROM", "board@example.jp"),
+        "CONTACT_PHONE": env.get("EDUCUSSION_CONTACT_PHONE", ""),
         "SMTP_HOST": env.get("EDUCUSSION_SMTP_HOST", ""),
         "SMTP_PORT": _int(env.get("EDUCUSSION_SMTP_PORT"), 587),
         "SMTP_USER": env.get("EDUCUSSION_SMTP_USER", ""),

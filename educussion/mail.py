@@ -14,11 +14,14 @@ from email.policy import EmailPolicy
 from email.utils import formataddr, make_msgid
 
 from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select, update
 
 from .database import write_transaction
 from .extensions import db
 from .models import OutgoingMail, utcnow
+from .urls import absolute_url
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -28,6 +31,9 @@ def queue(recipient: str, subject: str, body: str, *, html: str | None = None,
           unsubscribe_url: str | None = None) -> OutgoingMail:
     """Add a mail to the outbox; it is committed with the change that causes it. `html` adds an HTML
     alternative; `unsubscribe_url` is sent as a one-click List-Unsubscribe header (RFC 8058)."""
+    body = body.rstrip("\n") + "\n\n-- \n" + footer_text() + "\n"
+    if html is not None:
+        html = _with_footer(html)
     mail = OutgoingMail(recipient=recipient, subject=subject, body_text=body, body_html=html,
                         unsubscribe_url=unsubscribe_url)
     db.session.add(mail)
@@ -36,6 +42,31 @@ def queue(recipient: str, subject: str, body: str, *, html: str | None = None,
 
 
 _QUEUED = "educussion.mail.queued"
+
+
+def _contact() -> str:
+    config = current_app.config
+    phone = config["CONTACT_PHONE"]
+    return config["CONTACT_EMAIL"] + (f" / TEL {phone}" if phone else "")
+
+
+def footer_text() -> str:
+    """The footer of every mail, in the current locale (callers set the recipient's): who sends it, how to
+    reach the secretariat, where to change the mails one receives."""
+    return "\n".join([
+        _("Educussion board — National ICT Education Mayors' Council"),
+        _("Contact the secretariat: %(contact)s", contact=_contact()),
+        _("Change which mails you receive: %(url)s", url=absolute_url("notifications.settings")),
+    ])
+
+
+def _with_footer(html: str) -> str:
+    footer = Markup('<hr><p style="font-size: 90%;">{}<br>{}<br><a href="{}">{}</a></p>').format(
+        _("Educussion board — National ICT Education Mayors' Council"),
+        _("Contact the secretariat: %(contact)s", contact=_contact()),
+        absolute_url("notifications.settings"), _("Change which mails you receive"))
+    head, body_end, tail = html.rpartition("</body>")
+    return f"{head}{footer}{body_end}{tail}" if body_end else html + footer
 
 
 def send_queued() -> tuple[int, int]:

@@ -40,7 +40,7 @@ def test_a_japanese_mail_is_encoded_for_any_mail_server(app, mails):
     (parsed,) = mails.all()
     assert parsed["subject"] == SUBJECT
     assert parsed["to"] == "yamada@city.taku.lg.jp"
-    assert parsed["body"] == BODY
+    assert parsed["body"].startswith(BODY)
     name, address = parseaddr(str(parsed["message"]["From"]))
     assert name == "エデュカッションボード" and address == app.config["MAIL_FROM"]
     assert parsed["message"]["Message-ID"]
@@ -117,3 +117,22 @@ def test_with_mail_send_cron_requests_only_queue(app, mails):
     assert len(mails) == 0 and db.session.query(OutgoingMail).one().sent_at is None
     assert mail.send_pending() == (1, 0)
     assert len(mails) == 1
+
+
+def test_every_mail_ends_with_the_council_the_secretariats_contact_and_the_settings_link(app, mails):
+    app.config.update(CONTACT_EMAIL="jimukyoku@ict-mayors.example.jp", CONTACT_PHONE="03-1234-5678",
+                      BASE_URL="https://board.example.jp")
+    with write_transaction():
+        mail.queue("yamada@city.taku.lg.jp", SUBJECT, BODY, html="<html><body><p>本文</p></body></html>")
+    mail.send_queued()
+    (raw,) = mails.raw()
+    message = message_from_bytes(raw, policy=policy.default)
+    text = message.get_body(("plain",)).get_content()
+    assert text.startswith(BODY) and text.endswith(
+        "-- \nエデュカッションボード — 全国ICT教育首長協議会\n"
+        "事務局へのお問い合わせ：jimukyoku@ict-mayors.example.jp / TEL 03-1234-5678\n"
+        "メールの設定を変更：https://board.example.jp/settings/notifications\n")
+    html = message.get_body(("html",)).get_content()
+    assert html.index("<p>本文</p>") < html.index("全国ICT教育首長協議会") < html.index("</body>")
+    assert '<a href="https://board.example.jp/settings/notifications">メールの設定を変更</a>' in html
+    assert "jimukyoku@ict-mayors.example.jp / TEL 03-1234-5678" in html

@@ -24,6 +24,8 @@ K = NotificationKind
 TITLE = "端末更新の費用負担について"
 SUBJECT_PREFIX = "【エデュカッションボード】"
 UNSUBSCRIBE_HEADER = re.compile(r"^<(https?://[^>\s]+/unsubscribe/[^>\s]+)>$")
+COMPANY_REPLIED = "テスト教育システム株式会社 営業部長 鈴木 花子さんが返信しました"  # a reply names its author
+ACADEMIC_REPLIED = "テスト大学 教育学部 教授 佐藤 一郎さんが返信しました"
 
 
 @pytest.fixture(autouse=True)
@@ -238,7 +240,7 @@ def test_unread_replies_of_one_thread_are_one_item_and_read_together(people, thr
     page = client.get("/notifications").get_data(as_text=True)
     items = re.findall(r'<li class="notification[^"]*">.*?</li>', page, re.S)
     assert len(items) == 2
-    assert f'<a href="/posts/{other_reply.id}">新しい返信 — 別のスレッド</a>' in items[0]
+    assert f'<a href="/posts/{other_reply.id}">{ACADEMIC_REPLIED} — 別のスレッド</a>' in items[0]  # the replier
     grouped = items[1]
     assert f'<a href="/posts/{posts[0].id}">3件の新しい返信 — {TITLE}</a>' in grouped
     ids = sorted(int(i) for i in re.findall(r'name="id" value="(\d+)"', grouped))
@@ -253,7 +255,7 @@ def test_unread_replies_of_one_thread_are_one_item_and_read_together(people, thr
     assert unread(people.mayor) == 1
     page = client.get("/notifications").get_data(as_text=True)
     assert page.count('class="notification notification--unread"') == 1
-    assert page.count(f"新しい返信 — {TITLE}") == 3  # read replies are listed one by one again
+    assert page.count(f"{COMPANY_REPLIED} — {TITLE}") == 3  # read replies are listed one by one again
 
 
 def test_marking_someone_elses_notifications_does_nothing(people, thread, client, login_as):
@@ -293,7 +295,7 @@ def test_the_settings_page_refuses_an_unknown_choice(people, client, login_as):
 def test_at_once_sends_one_mail_at_once(people, thread, mails):
     reply(thread, people.company, "弊社では共同調達をおすすめしています。")
     (sent,) = mails.to(people.mayor.email)
-    assert sent["subject"] == f"{SUBJECT_PREFIX}新しい返信 — {TITLE}"
+    assert sent["subject"] == f"{SUBJECT_PREFIX}{COMPANY_REPLIED} — {TITLE}"
     assert "弊社では共同調達をおすすめしています。" in sent["body"]
     assert notifications.send_digests(Delivery.DAILY) == 0 and notifications.send_digests(Delivery.WEEKLY) == 0
     assert len(mails) == 1
@@ -313,8 +315,8 @@ def test_the_daily_digest_lists_the_posts_by_theme_once(people, thread, mails):
     body = digest["body"]
     infrastructure, training = theme("infrastructure").name, theme("teacher-training").name
     assert f"■ {infrastructure}" in body and f"■ {training}" in body
-    assert body.index(f"■ {infrastructure}") < body.index(f"新しい返信 — {TITLE}") < body.index(f"■ {training}")
-    assert body.index(f"■ {training}") < body.index("新しい返信 — 研修の時間の確保")
+    assert body.index(f"■ {infrastructure}") < body.index(f"{COMPANY_REPLIED} — {TITLE}") < body.index(f"■ {training}")
+    assert body.index(f"■ {training}") < body.index(f"{ACADEMIC_REPLIED} — 研修の時間の確保")
     assert "弊社では共同調達をおすすめしています。" in body and "放課後の30分を研修に充てている例があります。" in body
     for post in (first, second):
         assert re.search(rf"^  https?://\S+/posts/{post.id}$", body, re.M)
@@ -430,7 +432,8 @@ def test_a_notification_mail_has_headers_parts_and_links(people, thread, mails):
     headers = raw.split(b"\n\n", 1)[0].decode("ascii")  # every header is ASCII
     subject = re.search(r"^Subject:(.*(?:\n[ \t].*)*)", headers, re.M).group(1)
     assert "=?utf-8?" in subject.lower()
-    assert str(make_header(decode_header(subject.replace("\n", "")))) == f"{SUBJECT_PREFIX}新しい返信 — {TITLE}"
+    subject = str(make_header(decode_header(subject.replace("\n", ""))))
+    assert subject == f"{SUBJECT_PREFIX}{COMPANY_REPLIED} — {TITLE}"
     # List-Unsubscribe is a plain <URL> on the wire: mail programs don't decode encoded words there.
     unfolded = re.sub(r"\r?\n[ \t]+", " ", headers)
     raw_unsubscribe = re.search(r"^List-Unsubscribe: (.*)$", unfolded, re.M).group(1).strip()
@@ -438,7 +441,7 @@ def test_a_notification_mail_has_headers_parts_and_links(people, thread, mails):
     assert re.search(r"^List-Unsubscribe-Post: List-Unsubscribe=One-Click$", unfolded, re.M)
 
     message = message_from_bytes(raw, policy=policy.default)
-    assert message["Subject"] == f"{SUBJECT_PREFIX}新しい返信 — {TITLE}"
+    assert message["Subject"] == f"{SUBJECT_PREFIX}{COMPANY_REPLIED} — {TITLE}"
     assert message["To"] == people.mayor.email
     assert message.get_content_type() == "multipart/alternative"
     unsubscribe_url = UNSUBSCRIBE_HEADER.match(str(message["List-Unsubscribe"])).group(1)

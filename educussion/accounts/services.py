@@ -279,8 +279,7 @@ def _language_of(user: User) -> AbstractContextManager:
 
 def _mail_body(user: User, paragraphs: list[str]) -> str:
     greeting = _("Dear %(name)s,", name=user.display_name)
-    signature = _("Educussion board — National ICT Education Mayors' Council")
-    return "\n\n".join([greeting, *paragraphs, "-- \n" + signature]) + "\n"
+    return "\n\n".join([greeting, *paragraphs]) + "\n"  # mail.queue adds the footer
 
 
 def _duration(seconds: int) -> str:

@@ -5,13 +5,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Follow, Notification, Theme, Thread, User, Visibility
+from ..models import Follow, Notification, Post, Theme, Thread, User, Visibility
 from ..pagination import Page, clamp_page
 
 
 def for_user(user: User, page: int | None, per_page: int, total: int) -> Page[Notification]:
     number = clamp_page(page, total, per_page)
-    query = (select(Notification).options(joinedload(Notification.thread))
+    # The post and its author name the replier of a single reply (「… さんが返信しました」).
+    query = (select(Notification).options(joinedload(Notification.thread),
+                                          joinedload(Notification.post).joinedload(Post.author))
              .where(Notification.user_id == user.id)
              .order_by(Notification.created_at.desc(), Notification.id.desc())
              .limit(per_page).offset((number - 1) * per_page))

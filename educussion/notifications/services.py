@@ -51,8 +51,8 @@ OWN_MAIL = {K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED}
 UNSUBSCRIBE_SALT = "educussion.notifications.unsubscribe"
 
 
-def describe(kind: NotificationKind, title: str, count: int = 1) -> str:
-    """One sentence saying what happened, in the current locale."""
+def describe(kind: NotificationKind, title: str, count: int = 1, who: str = "") -> str:
+    """One sentence saying what happened, in the current locale (a single reply names its author, `who`)."""
     messages = {
         K.REPORT_RECEIVED: _("We have received your report on a post in “%(title)s”."),
         K.REPORT_DISMISSED: _(
@@ -68,14 +68,22 @@ def describe(kind: NotificationKind, title: str, count: int = 1) -> str:
         K.THREAD_UNHIDDEN: _("Your thread “%(title)s” is shown again."),
         K.USER_SUSPENDED: _("Your account has been suspended from posting."),
         K.USER_UNSUSPENDED: _("The suspension of your account has been lifted."),
-        K.REPLY: _("%(count)d new replies — %(title)s") if count > 1 else _("A new reply — %(title)s"),
+        K.REPLY: _("%(count)d new replies — %(title)s") if count > 1 else (
+            _("%(who)s replied — %(title)s") if who else _("A new reply — %(title)s")),
         K.NEW_THREAD: _("A new thread in a theme you follow — %(title)s"),
         K.MENTION: _("You were mentioned in “%(title)s”."),
         K.VERIFICATION_APPROVED: _("Your account has been verified. You can now post."),
         K.VERIFICATION_REJECTED: _("Your verification request was not approved."),
         K.CONCLUSION_ADDED: _("The secretariat has written a conclusion for your thread “%(title)s”."),
     }
-    return messages[kind] % {"title": title, "count": count}
+    return messages[kind] % {"title": title, "count": count, "who": who}
+
+
+def author_of(post: Post | None) -> str:
+    """Who wrote a public post, as the board shows it (「桜川台市長 高村 誠一」); "" for anything else."""
+    if post is None or not post.is_public:
+        return ""
+    return " ".join(part for part in (post.author_affiliation, post.author.display_name) if part)
 
 
 # ---------------------------------------------------------------- preferences and unsubscribe links
@@ -176,7 +184,7 @@ def _delivery(user: User, kind: NotificationKind) -> Delivery | None:
 def _mail_one(user: User, note: Notification, post: Post | None) -> None:
     topic = TOPIC_OF[note.kind]
     with force_locale(user.locale or "ja"):
-        what = describe(note.kind, note.thread_title)
+        what = describe(note.kind, note.thread_title, who=author_of(post))
         link = absolute_url("board.permalink", post_id=post.id) if post is not None else (
             absolute_url("board.show_thread", thread_id=note.thread_id) if note.thread_id else None)
         context = dict(user=user, what=what, reason=note.reason, link=link,
@@ -321,7 +329,7 @@ def _mail_digest(user: User, frequency: Delivery, notes: list[Notification]) -> 
         themes: dict[str, list[dict]] = defaultdict(list)
         others = []
         for note in notes:
-            item = {"what": describe(note.kind, note.thread_title), "reason": note.reason,
+            item = {"what": describe(note.kind, note.thread_title, who=author_of(note.post)), "reason": note.reason,
                     "link": absolute_url("board.permalink", post_id=note.post_id) if note.post_id else None,
                     "excerpt": text.excerpt(note.post.body_html, 120) if note.post is not None and note.post.is_public
                     else ""}

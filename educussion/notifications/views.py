@@ -41,7 +41,8 @@ class Item:
 
     @property
     def text(self) -> str:
-        return services.describe(self.first.kind, _title(self.first), len(self.notes))
+        who = services.author_of(self.first.post) if len(self.notes) == 1 else ""
+        return services.describe(self.first.kind, _title(self.first), len(self.notes), who=who)
 
 
 def _title(note: Notification) -> str:

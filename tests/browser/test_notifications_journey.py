@@ -70,7 +70,8 @@ def test_a_company_replies_and_the_mayor_is_notified(seed_mayor_thread, seed_peo
     note = page.locator("li.notification")
     expect(note).to_have_count(1)
     expect(note).to_have_class(re.compile(r"\bnotification--unread\b"))
-    link = note.get_by_role("link", name=f"新しい返信 — {THREAD_TITLE}", exact=True)
+    link = note.get_by_role("link", name=f"テスト教育システム株式会社 営業部長 {seed_people.company_name}さんが返信しました — "
+                                         f"{THREAD_TITLE}", exact=True)
     expect(link).to_be_visible()
     audit.check("notifications (one unread)")
 

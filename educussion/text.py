@@ -44,11 +44,20 @@ _markdown = (
 )
 
 
-def _shift_heading(renderer, tokens, idx, options, env):
-    # A post sits under the page's h1 and the thread's h2: its headings start at h3.
-    token = tokens[idx]
-    token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
-    return renderer.renderToken(tokens, idx, options, env)
+HEADING_BASE = 3  # a post or a まとめ sits under the page's h1 and a section's h2: its headings start at h3
+
+
+def _fit_headings(tokens) -> None:
+    """Fit the text's headings under the page's outline: the highest level used becomes h3, the others follow
+    in order without skipping a level (「## 概要」 under an h2 is an h3; # then ### is h3 then h4)."""
+    used = sorted({token.tag for token in tokens if token.type == "heading_open"})
+    previous = HEADING_BASE - 1
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        level = min(HEADING_BASE + used.index(token.tag), previous + 1, 6)
+        token.tag = tokens[index + 2].tag = f"h{level}"  # heading_open, inline, heading_close
+        previous = level
 
 
 def _table_open(renderer, tokens, idx, options, env):
@@ -71,8 +80,6 @@ def _cell_open(renderer, tokens, idx, options, env):
     return renderer.renderToken(tokens, idx, options, env)
 
 
-_markdown.add_render_rule("heading_open", _shift_heading)
-_markdown.add_render_rule("heading_close", _shift_heading)
 _markdown.add_render_rule("table_open", _table_open)
 _markdown.add_render_rule("table_close", _table_close)
 _markdown.add_render_rule("th_open", _cell_open)
@@ -108,7 +115,10 @@ _cleaner = bleach.Cleaner(
 
 def render(source: str) -> str:
     """Markdown source → HTML that is safe to show as it is."""
-    return _cleaner.clean(_markdown.render(source or "")).strip()
+    env: dict = {}
+    tokens = _markdown.parse(source or "", env)
+    _fit_headings(tokens)
+    return _cleaner.clean(_markdown.renderer.render(tokens, _markdown.options, env)).strip()
 
 
 _BLOCK_TAG = re.compile(r"</?(?:p|br|hr|h[1-6]|li|ul|ol|pre|blockquote|table|thead|tbody|tr|td|th)\b[^>]*>", re.I)

@@ -339,3 +339,15 @@ def test_opening_post_entry_is_the_thread_title_even_in_the_thread_feed(client):
     first = db.session.get(Post, thread.posts[0].id)
     entries = {e["id"]: e for e in _entries(_feed(client, f"/threads/{thread.id}/feed.atom"))}
     assert entries[f"http://localhost/posts/{first.id}"]["title"] == "最初の投稿"
+
+
+def test_home_theme_and_thread_pages_show_a_visible_feed_link(client):
+    from .factories import make_thread
+
+    thread = make_thread(title="端末の更新")
+    for url, feed in (("/", "/feeds/board.atom"), ("/themes/infrastructure", "/themes/infrastructure/feed.atom"),
+                      (f"/threads/{thread.id}", f"/threads/{thread.id}/feed.atom")):
+        page = client.get(url).get_data(as_text=True)
+        link = re.search(r'<p class="feed-link"><a href="([^"]+)"[^>]*>(.*?)</a></p>', page, re.S)
+        assert link and link.group(1) == feed, url
+        assert "RSS/Atom" in link.group(2) and 'aria-hidden="true"' in link.group(2)

@@ -1,4 +1,5 @@
 """The one sanitizer: Markdown rendering and XSS payloads."""
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -120,3 +121,15 @@ def test_flat_text_keeps_link_addresses_list_items_and_table_rows():
         "配布資料（https://example.jp/a.pdf）と https://example.jp/b を参照。\n・一つ目\n　・入れ子\n・二つ目\n"
         "3. 三\n4. 四\n項目 | 値\n端末 | 1台")
     assert flat_text(render("<script>x</script> &amp; 1 < 2")) == "<script>x</script> & 1 < 2"
+
+
+@pytest.mark.parametrize("source, levels", [
+    ("## 概要\n\n本文\n\n### 詳細", ["h3", "h4"]),  # a まとめ written with ## sits right under the box's h2
+    ("# 課題\n\n### 現状\n\n## 提案\n\n# 次", ["h3", "h4", "h4", "h3"]),  # no skipped level
+    ("#### 小見出しだけ", ["h3"]),
+    ("# 1\n## 2\n### 3\n#### 4\n##### 5\n###### 6", ["h3", "h4", "h5", "h6", "h6", "h6"]),
+])
+def test_headings_fit_under_the_pages_outline(source, levels):
+    from educussion.text import render
+
+    assert re.findall(r"<(h\d)>", render(source)) == levels

@@ -6,11 +6,12 @@ export FLASK_APP := wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install translations db demo run test lint bench bench-search bench-export extract-messages clean
+.PHONY: help install translations db demo run test test-fast lint bench bench-search bench-export extract-messages clean
 
 help:
 	@echo "make run    set up (virtualenv, install, migrate, demo data) and serve http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (SQLite; set EDUCUSSION_TEST_DATABASE_URL for PostgreSQL)"
+	@echo "make test-fast  the suite without the browser tests and the real-server tests (for the edit-test loop)"
 	@echo "make bench  run the benchmarks (prints figures)"
 
 $(BIN)/activate:
@@ -39,6 +40,10 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The edit-test loop: everything but the browser tests and the tests that start real servers.
+test-fast: install
+	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/flake8 educussion tests bench wsgi.py

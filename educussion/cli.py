@@ -185,7 +185,8 @@ def search_worker_command(interval: float) -> None:
               type=click.Choice(["xlsx", "csv", "md", "json"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def export_summary_command(output: str, file_format: str, theme_slug, thread_id, start, end, **options) -> None:
-    """Write a discussion summary to a file (recorded in the audit log as a command-line export)."""
+    """Write a discussion summary to a file (replaced only when complete; recorded in the audit log as a
+    command-line export once it is in place)."""
     from .export import services as export_services
     from .export.formats import PASSES
     from .export.summary import SummaryFilters
@@ -200,10 +201,9 @@ def export_summary_command(output: str, file_format: str, theme_slug, thread_id,
     except DomainError as error:
         _fail(error)
     length = export.summary.overview.thread_count * PASSES.get(file_format, 1)
-    with click.progressbar(length=length, label="Writing threads") as bar, open(output, "wb") as file:
+    with click.progressbar(length=length, label="Writing threads") as bar:
         export.summary.progress = bar.update
-        for chunk in export.chunks:
-            file.write(chunk)
+        export_services.write_file(export, output)
     click.echo(f"{export.summary.overview.thread_count} threads, {export.summary.overview.post_count} posts "
                f"written to {output}.")
 

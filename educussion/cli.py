@@ -71,15 +71,26 @@ def demo_load_command() -> None:
     )
 
 
-@mail_cli.command("send")
-def mail_send_command() -> None:
-    """Send the mails waiting in the outbox (run it from cron; failures are retried next time)."""
+SECONDS_OPTION = click.option(
+    "--seconds", type=float, default=None,
+    help="Stop sending after this many seconds (default EDUCUSSION_MAIL_SEND_SECONDS, 50: for cron every minute).")
+
+
+def _send_mails(seconds: float | None) -> None:
     from . import mail
 
-    sent, failed = mail.send_pending()
-    click.echo(f"{sent} sent, {failed} failed (kept in the queue).")
+    sent, failed = mail.send_pending(seconds=seconds)
+    click.echo(f"{sent} sent, {failed} failed (kept in the queue); {mail.waiting_count()} waiting.")
     if failed:
         raise SystemExit(1)
+
+
+@mail_cli.command("send")
+@SECONDS_OPTION
+def mail_send_command(seconds: float | None) -> None:
+    """Send the mails waiting in the outbox until it is empty or the time is up (run it from cron every minute;
+    failures are retried next time)."""
+    _send_mails(seconds)
 
 
 @orgs_cli.command("load-municipalities")
@@ -209,14 +220,10 @@ def export_summary_command(output: str, file_format: str, theme_slug, thread_id,
 
 
 @notify_cli.command("send")
-def notify_send_command() -> None:
+@SECONDS_OPTION
+def notify_send_command(seconds: float | None) -> None:
     """Send the mails waiting in the outbox (failed ones are retried; same as `flask mail send`)."""
-    from . import mail
-
-    sent, failed = mail.send_pending()
-    click.echo(f"{sent} sent, {failed} failed.")
-    if failed:
-        raise SystemExit(1)
+    _send_mails(seconds)
 
 
 @notify_cli.command("send-digests")

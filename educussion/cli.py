@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from . import maintenance
 from .accounts import services as account_services
 from .verification import services as verification_services
 from .errors import DomainError
@@ -17,6 +18,7 @@ orgs_cli = AppGroup("orgs", help="Organisations and the official municipality li
 search_cli = AppGroup("search", help="The full-text search index.")
 export_cli = AppGroup("export", help="Discussion summaries for meetings and proposals.")
 notify_cli = AppGroup("notify", help="Notification mails: sending and digests.")
+maintenance_cli = AppGroup("maintenance", help="Housekeeping: deleting old records.")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -177,6 +179,7 @@ def search_worker_command(interval: float) -> None:
         if time.monotonic() - last_repair > 600:  # the index is a cache: converge to the database
             search_services.repair()
             last_repair = time.monotonic()
+        maintenance.purge_if_due()  # retention, once a day (flask maintenance purge)
         time.sleep(interval)
 
 
@@ -240,6 +243,14 @@ def notify_digests_command(frequency: str | None) -> None:
     click.echo(f"{sent} {frequency} digests sent.")
 
 
+@maintenance_cli.command("purge")
+def maintenance_purge_command() -> None:
+    """Delete log-in throttles, search log entries and sent mails older than their retention (EDUCUSSION_RETAIN_*;
+    unsent mails and the audit log are kept); writes one audit entry with the counts."""
+    purged = maintenance.purge()
+    click.echo(f"Deleted {purged.describe()}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
@@ -248,3 +259,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(maintenance_cli)

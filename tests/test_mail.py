@@ -1,6 +1,8 @@
 """The outbox: mails commit with their change, Japanese is encoded for any mail server, failures retry."""
 import re
 import socket
+import socketserver
+import threading
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.utils import parseaddr
@@ -196,3 +198,85 @@ def test_a_mail_claimed_by_another_sender_is_left_to_it(app, mails):
     with write_transaction():
         db.session.get(OutgoingMail, mail_id).claimed_until = utcnow() + timedelta(minutes=5)
     assert mail.send_pending() == (0, 0) and len(mails) == 0
+
+
+class SMTPRecorder(socketserver.StreamRequestHandler):
+    """A minimal SMTP server on 127.0.0.1: accepts every mail, counts connections and messages; `fail_after`
+    drops the connection (without an answer) on that message of the whole run."""
+
+    def handle(self):
+        server = self.server
+        server.connections += 1
+        self.reply("220 test ESMTP")
+        while line := self.rfile.readline():
+            command = line.decode("ascii", "replace").strip().upper()
+            if command.startswith(("EHLO", "HELO")):
+                self.reply("250 test")
+            elif command == "DATA":
+                self.reply("354 go on")
+                data = b"".join(iter(lambda: self.rfile.readline(), b".\r\n"))
+                if len(server.messages) + 1 == server.fail_after:
+                    server.fail_after = None
+                    return  # hang up: the client sees the connection drop
+                server.messages.append(data)
+                self.reply("250 queued")
+            elif command == "QUIT":
+                self.reply("221 bye")
+                return
+            else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                self.reply("250 ok")
+
+    def reply(self, text: str) -> None:
+        self.wfile.write(text.encode("ascii") + b"\r\n")
+
+
+@pytest.fixture
+def smtp_server(app):
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SMTPRecorder)
+    server.daemon_threads = True
+    server.connections, server.messages, server.fail_after = 0, [], None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=server.server_address[1],
+                      SMTP_STARTTLS=False, SMTP_USER="")
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_smtp_sends_many_mails_per_connection(app, smtp_server):
+    _queue_many(120)
+    assert mail.send_pending() == (120, 0)
+    assert len(smtp_server.messages) == 120
+    assert smtp_server.connections == 3  # 50 mails per connection, not one connection per mail
+
+
+def test_a_dropped_smtp_connection_fails_one_mail_and_the_run_goes_on(app, smtp_server):
+    _queue_many(10)
+    smtp_server.fail_after = 4
+    assert mail.send_pending() == (9, 1)
+    assert len(smtp_server.messages) == 9 and smtp_server.connections == 2
+    db.session.expire_all()
+    [failed] = db.session.execute(select(OutgoingMail).where(OutgoingMail.sent_at.is_(None))).scalars().all()
+    assert failed.recipient == "member3@example.jp" and failed.last_error and failed.claimed_until is None
+    assert mail.send_pending() == (1, 0)  # the next run retries it
+
+
+def test_two_senders_at_once_send_each_mail_once(app, mails):
+    """cron started a run while the last one was still sending: each mail goes out once."""
+    _queue_many(300)
+    results = []
+
+    def run():
+        with app.app_context():
+            results.append(mail.send_pending(seconds=600))
+            db.session.remove()
+
+    senders = [threading.Thread(target=run) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert sum(sent for sent, _failed in results) == 300 and all(failed == 0 for _sent, failed in results)
+    assert len(mails) == 300 and len({m["to"] for m in mails.all()}) == 300
+    assert mail.waiting_count() == 0

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -663,6 +664,7 @@ def test_a_killed_cli_export_keeps_the_previous_file(app, database_url, tmp_path
             while process.poll() is None and not writing:  # until the export has written part of its file
                 writing = output.stat().st_size != len('{"previous": "export"}') or any(
                     p.stat().st_size > 0 for p in output.parent.glob(".summary.json.*.part"))
+                time.sleep(0.002)
             assert writing, log.read_text(errors="replace")[-2000:]
             os.kill(process.pid, signal.SIGKILL)
         finally:

@@ -246,7 +246,7 @@ def send_pending(ids: list[int] | None = None, *, seconds: float | None = None) 
                 after_id = mail.id
                 try:
                     sender.deliver(_message(mail), mail.id)
-                except (OSError, smtplib.SMTPException) as error:
+                except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: a header it cannot write
                     failed += 1
                     log.warning("mail %s to %s not sent (attempt %s): %s", mail.id, mail.recipient, mail.attempts,
                                 error)

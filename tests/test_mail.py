@@ -280,3 +280,13 @@ def test_two_senders_at_once_send_each_mail_once(app, mails):
     assert sum(sent for sent, _failed in results) == 300 and all(failed == 0 for _sent, failed in results)
     assert len(mails) == 300 and len({m["to"] for m in mails.all()}) == 300
     assert mail.waiting_count() == 0
+
+
+def test_a_mail_that_cannot_be_written_fails_alone(app, mails):
+    bad_id = queue_one(recipient="a@example.jp\nBcc: everyone@example.jp")
+    queue_one(recipient="fine@example.jp")
+    assert mail.send_pending() == (1, 1)
+    assert [m["to"] for m in mails.all()] == ["fine@example.jp"]
+    db.session.expire_all()
+    bad = db.session.get(OutgoingMail, bad_id)
+    assert bad.sent_at is None and bad.last_error and bad.claimed_until is None

@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from . import maintenance
 from .accounts import services as account_services
 from .verification import services as verification_services
 from .errors import DomainError
@@ -17,6 +18,7 @@ orgs_cli = AppGroup("orgs", help="Organisations and the official municipality li
 search_cli = AppGroup("search", help="The full-text search index.")
 export_cli = AppGroup("export", help="Discussion summaries for meetings and proposals.")
 notify_cli = AppGroup("notify", help="Notification mails: sending and digests.")
+maintenance_cli = AppGroup("maintenance", help="Housekeeping: deleting old records.")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -80,15 +82,26 @@ def demo_load_command(if_empty: bool) -> None:
             click.echo(f"  {role.ljust(width)}  {email}")
 
 
-@mail_cli.command("send")
-def mail_send_command() -> None:
-    """Send the mails waiting in the outbox (run it from cron; failures are retried next time)."""
+SECONDS_OPTION = click.option(
+    "--seconds", type=float, default=None,
+    help="Stop sending after this many seconds (default EDUCUSSION_MAIL_SEND_SECONDS, 50: for cron every minute).")
+
+
+def _send_mails(seconds: float | None) -> None:
     from . import mail
 
-    sent, failed = mail.send_pending()
-    click.echo(f"{sent} sent, {failed} failed (kept in the queue).")
+    sent, failed = mail.send_pending(seconds=seconds)
+    click.echo(f"{sent} sent, {failed} failed (kept in the queue); {mail.waiting_count()} waiting.")
     if failed:
         raise SystemExit(1)
+
+
+@mail_cli.command("send")
+@SECONDS_OPTION
+def mail_send_command(seconds: float | None) -> None:
+    """Send the mails waiting in the outbox until it is empty or the time is up (run it from cron every minute;
+    failures are retried next time)."""
+    _send_mails(seconds)
 
 
 @orgs_cli.command("load-municipalities")
@@ -178,6 +191,7 @@ def search_worker_command(interval: float) -> None:
         if time.monotonic() - last_repair > 600:  # the index is a cache: converge to the database
             search_services.repair()
             last_repair = time.monotonic()
+        maintenance.purge_if_due()  # retention, once a day (flask maintenance purge)
         time.sleep(interval)
 
 
@@ -197,7 +211,8 @@ def search_worker_command(interval: float) -> None:
               type=click.Choice(["xlsx", "csv", "md", "json"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def export_summary_command(output: str, file_format: str, theme_slug, thread_id, start, end, **options) -> None:
-    """Write a discussion summary to a file (recorded in the audit log as a command-line export)."""
+    """Write a discussion summary to a file (replaced only when complete; recorded in the audit log as a
+    command-line export once it is in place)."""
     from .export import services as export_services
     from .export.formats import PASSES
     from .export.summary import SummaryFilters
@@ -212,23 +227,18 @@ def export_summary_command(output: str, file_format: str, theme_slug, thread_id,
     except DomainError as error:
         _fail(error)
     length = export.summary.overview.thread_count * PASSES.get(file_format, 1)
-    with click.progressbar(length=length, label="Writing threads") as bar, open(output, "wb") as file:
+    with click.progressbar(length=length, label="Writing threads") as bar:
         export.summary.progress = bar.update
-        for chunk in export.chunks:
-            file.write(chunk)
+        export_services.write_file(export, output)
     click.echo(f"{export.summary.overview.thread_count} threads, {export.summary.overview.post_count} posts "
                f"written to {output}.")
 
 
 @notify_cli.command("send")
-def notify_send_command() -> None:
+@SECONDS_OPTION
+def notify_send_command(seconds: float | None) -> None:
     """Send the mails waiting in the outbox (failed ones are retried; same as `flask mail send`)."""
-    from . import mail
-
-    sent, failed = mail.send_pending()
-    click.echo(f"{sent} sent, {failed} failed.")
-    if failed:
-        raise SystemExit(1)
+    _send_mails(seconds)
 
 
 @notify_cli.command("send-digests")
@@ -245,6 +255,14 @@ def notify_digests_command(frequency: str | None) -> None:
     click.echo(f"{sent} {frequency} digests sent.")
 
 
+@maintenance_cli.command("purge")
+def maintenance_purge_command() -> None:
+    """Delete log-in throttles, search log entries and sent mails older than their retention (EDUCUSSION_RETAIN_*;
+    unsent mails and the audit log are kept); writes one audit entry with the counts."""
+    purged = maintenance.purge()
+    click.echo(f"Deleted {purged.describe()}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
@@ -253,3 +271,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(maintenance_cli)

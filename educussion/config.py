@@ -74,6 +74,12 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "MAIL_BACKEND": "smtp" if env.get("EDUCUSSION_SMTP_HOST") else "file",
         "MAIL_SEND": env.get("EDUCUSSION_MAIL_SEND", "request"),  # request: right after the change; cron
         "MAIL_FOLDER": env.get("EDUCUSSION_MAIL_FOLDER", ""),
+        "MAIL_SEND_SECONDS": float(env.get("EDUCUSSION_MAIL_SEND_SECONDS") or 50),  # a run's budget (cron: 1/min)
+        "MAIL_CLAIM_SECONDS": _int(env.get("EDUCUSSION_MAIL_CLAIM_SECONDS"), 600),
+        # Retention in days (0: keep forever); `flask maintenance purge` and the search worker delete older rows.
+        "RETAIN_THROTTLE_DAYS": _int(env.get("EDUCUSSION_RETAIN_THROTTLE_DAYS"), 7),
+        "RETAIN_SEARCH_LOG_DAYS": _int(env.get("EDUCUSSION_RETAIN_SEARCH_LOG_DAYS"), 365),
+        "RETAIN_SENT_MAIL_DAYS": _int(env.get("EDUCUSSION_RETAIN_SENT_MAIL_DAYS"), 90),
         "MAIL_FROM": env.get("EDUCUSSION_MAIL_FROM", "board@example.jp"),
         "MAIL_FROM_NAME": env.get("EDUCUSSION_MAIL_FROM_NAME", "エデュカッションボード"),
         # The secretariat's contact, at the foot of every mail.

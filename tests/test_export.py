@@ -5,25 +5,32 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from educussion.errors import InvalidInput, PermissionDenied
-from educussion.export import services
+from educussion.export import formats, services
 from educussion.export.summary import SummaryFilters, build
 from educussion.extensions import db
-from educussion.models import AuditAction, AuditEntry, Organisation, Outcome, Post, Role, Thread, User, utcnow
+from educussion.models import (AuditAction, AuditEntry, Organisation, Outcome, Post, Role, Theme, Thread, User,
+                               utcnow)
 from educussion.moderation import services as moderation
 from educussion.summaries import services as summaries
 
 from .factories import make_post, make_thread, make_user
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UTC = timezone.utc
 JST = ZoneInfo("Asia/Tokyo")
 BASE = "https://board.example.jp"
@@ -497,12 +504,33 @@ def test_every_export_writes_exactly_one_audit_entry(app, client, login_as):
     make_thread(title="監査のためのスレッド")
     for count, file_format in enumerate(FORMATS, start=1):
         response = client.post(URL, data={"file_format": file_format, "opener_role": "mayor"})
-        assert response.status_code == 200
+        assert response.status_code == 200 and response.data  # the whole file downloaded
         response.close()
         entries = _audit_exports()
         assert len(entries) == count
         assert entries[-1].actor_id == secretariat.id and entries[-1].target_type == "summary"
         assert entries[-1].summary == f"format={file_format} threads=1 scope=board opener_role=mayor"
+
+
+def test_an_export_that_fails_or_is_abandoned_is_not_audited(app, client, login_as, monkeypatch):
+    """Streamed formats are audited once the last chunk was handed to the server: a writer that fails half-way,
+    or a download the browser gives up before it was sent, writes no entry."""
+    login_as(make_user(Role.SECRETARIAT))
+    make_thread(title="途中で止まるエクスポート")
+    response = client.post(URL, data={"file_format": "csv"})
+    assert response.status_code == 200
+    response.close()  # the browser went away before reading anything
+    assert _audit_exports() == []
+
+    monkeypatch.setattr(formats, "json_chunks", _failing_writer)
+    with pytest.raises(OSError):
+        client.post(URL, data={"file_format": "json"}).get_data()
+    assert _audit_exports() == []
+
+
+def _failing_writer(summary):
+    yield '{"format": "educussion-summary", "threads": ['
+    raise OSError("no space left on device")
 
 
 # ------------------------------------------------------------------ the export page
@@ -595,6 +623,79 @@ def test_cli_writes_the_file_and_one_audit_entry(board, runner, tmp_path, app):
     result = runner.invoke(args=["export", "summary", "--theme", "no-such-theme", "-o", str(refused)])
     assert result.exit_code != 0 and not refused.exists()
     assert len(_audit_exports()) == 2
+
+
+def test_a_failing_cli_export_keeps_the_previous_file_and_is_not_audited(board, runner, tmp_path, monkeypatch):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    output = folder / "summary.json"
+    result = runner.invoke(args=["export", "summary", "--format", "json", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    good = output.read_bytes()
+    assert json.loads(good)["threads"] and len(_audit_exports()) == 1
+
+    monkeypatch.setattr(formats, "json_chunks", _failing_writer)
+    result = runner.invoke(args=["export", "summary", "--format", "json", "-o", str(output)])
+    assert result.exit_code != 0 and isinstance(result.exception, OSError)
+    assert output.read_bytes() == good
+    assert [path.name for path in folder.iterdir()] == ["summary.json"]  # no temporary file left behind
+    assert len(_audit_exports()) == 1
+
+    fresh = folder / "first.json"  # no previous file: none is created
+    result = runner.invoke(args=["export", "summary", "--format", "json", "-o", str(fresh)])
+    assert result.exit_code != 0 and not fresh.exists() and len(_audit_exports()) == 1
+
+
+def _bulk_board(threads: int, replies: int) -> None:
+    """A large board inserted directly (the services would take minutes)."""
+    author = make_user(Role.MAYOR, name="大量 太郎")
+    theme_id = db.session.execute(select(Theme.id).filter_by(slug="infrastructure")).scalar_one()
+    now = utcnow()
+    body = "端末更新の費用負担について、各自治体の工夫を共有します。" * 10
+    thread_rows, post_rows = [], []
+    for n in range(threads):
+        thread_id = 100000 + n
+        thread_rows.append(dict(id=thread_id, theme_id=theme_id, author_id=author.id, title=f"大量のスレッド {n}",
+                                created_at=now, last_posted_at=now, post_count=replies + 1,
+                                last_position=replies + 1))
+        for position in range(1, replies + 2):
+            post_rows.append(dict(id=thread_id * 10 + position, thread_id=thread_id, position=position,
+                                  author_id=author.id, author_role=Role.MAYOR, author_organisation="多久市",
+                                  author_title="市長", body_source=body, body_html=f"<p>{body}</p>",
+                                  created_at=now))
+    db.session.execute(insert(Thread), thread_rows)
+    db.session.execute(insert(Post), post_rows)
+    db.session.commit()
+
+
+def test_a_killed_cli_export_keeps_the_previous_file(app, database_url, tmp_path):
+    """kill -9 in the middle of writing: the previous file is untouched, and nothing is in the audit log."""
+    _bulk_board(threads=3000, replies=4)
+    output = tmp_path / "out" / "summary.json"
+    output.parent.mkdir()
+    output.write_text('{"previous": "export"}', encoding="utf-8")
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 40,
+           "EDUCUSSION_INSTANCE_PATH": app.instance_path, "EDUCUSSION_SEARCH_DRAIN": "worker"}
+    log = tmp_path / "export.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "export", "summary", "--format",
+                                    "json", "-o", str(output)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=stderr)
+        try:
+            writing = False
+            while process.poll() is None and not writing:  # until the export has written part of its file
+                writing = output.stat().st_size != len('{"previous": "export"}') or any(
+                    p.stat().st_size > 0 for p in output.parent.glob(".summary.json.*.part"))
+                time.sleep(0.002)
+            assert writing, log.read_text(errors="replace")[-2000:]
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert output.read_text(encoding="utf-8") == '{"previous": "export"}'
+    db.session.expire_all()
+    assert _audit_exports() == []
 
 
 # ------------------------------------------------------------------ bounded work

@@ -53,6 +53,7 @@ ACTION_LABELS = {
     AuditAction.KEY_POINT_MARKED: _l("Key point marked"),
     AuditAction.KEY_POINT_UNMARKED: _l("Key point removed"),
     AuditAction.SUMMARY_EXPORTED: _l("Summary exported"),
+    AuditAction.RETENTION_PURGED: _l("Old records deleted"),
 }
 
 # Actions are grouped by the prefix of their value ("post.hidden" → "post.").
@@ -67,6 +68,7 @@ GROUP_LABELS = {
     "moderation.": _l("Moderation settings and watched words"),
     "audit.": _l("Audit log"),
     "export.": _l("Summary exports"),
+    "maintenance.": _l("Maintenance"),
 }
 
 # target_type is the model's class name in lower case, or the plain string the service named.
@@ -81,6 +83,7 @@ TARGET_TYPE_LABELS = {
     "watchedword": _l("Watched word"),
     "audit log": _l("Audit log"),
     "summary": _l("Discussion summary"),
+    "retention": _l("Records past their retention period"),
 }
 
 

@@ -1,6 +1,9 @@
-"""Export a discussion summary: check who asks, build, record it in the audit log, hand back the file."""
+"""Export a discussion summary: check who asks, build, hand back the file, and record it in the audit log once
+it was delivered (a failed or interrupted export is not in the log, and never replaces a good file)."""
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,6 +27,25 @@ class Export:
     filename: str
     mimetype: str
     chunks: Iterator[bytes] | None  # None for the print view (rendered by the caller)
+    actor: User | None = None
+    filters: SummaryFilters | None = None
+
+    def delivered(self) -> None:
+        """Record the export in the audit log: call it once the file (or page) was handed over, not before."""
+        with write_transaction():
+            _record(self)
+
+    def stream(self) -> Iterator[bytes]:
+        """The file's chunks for a streamed response, audited after the last one was handed to the server;
+        an export that fails half-way, or that the browser abandons, is not recorded."""
+        yield from self.chunks
+        self.delivered()
+
+
+def _record(export: Export) -> None:
+    audit.record(export.actor, AuditAction.SUMMARY_EXPORTED, "summary",
+                 summary=f"format={export.file_format} threads={export.summary.overview.thread_count} "
+                         f"{export.filters.describe()}" + ("" if export.actor is not None else " (command line)"))
 
 
 def _encoded(chunks: Iterator[str]) -> Iterator[bytes]:
@@ -58,13 +80,9 @@ def export_summary(filters: SummaryFilters, *, actor: User | None, file_format: 
         raise InvalidInput("file_format", _("Please choose a format."))
     _check(filters)
     summary = build(filters, base_url)
-    with write_transaction():
-        audit.record(actor, AuditAction.SUMMARY_EXPORTED, "summary",
-                     summary=f"format={file_format} threads={summary.overview.thread_count} {filters.describe()}"
-                             + ("" if actor is not None else " (command line)"))
     stamp = dates.to_tokyo(utcnow()).strftime("%Y%m%d-%H%M")  # the time on the secretariat's clock
     if file_format == "print":
-        return Export(summary, file_format, "", "text/html", None)
+        return Export(summary, file_format, "", "text/html", None, actor, filters)
     file_type = formats.FILE_TYPES[file_format]
     if file_format == "xlsx":
         chunks = _lazy_xlsx(summary)
@@ -74,4 +92,40 @@ def export_summary(filters: SummaryFilters, *, actor: User | None, file_format: 
         chunks = _encoded(formats.markdown(summary))
     else:
         chunks = _encoded(formats.json_chunks(summary))
-    return Export(summary, file_format, f"summary-{stamp}.{file_type.extension}", file_type.mimetype, chunks)
+    return Export(summary, file_format, f"summary-{stamp}.{file_type.extension}", file_type.mimetype, chunks,
+                  actor, filters)
+
+
+def write_file(export: Export, path: str) -> None:
+    """Write the export to `path` without ever leaving a partial file there: the chunks go to a temporary
+    file in the same folder, which replaces `path` (atomically, os.replace) only once it is complete and on
+    disk; the audit entry commits with that step. A failure or a kill before it leaves any older file at
+    `path` as it was and nothing in the audit log (a killed run may leave a hidden `.<name>.*.part` file)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            for chunk in export.chunks:
+                file.write(chunk)
+            file.flush()
+            os.fsync(file.fileno())
+        _keep_mode(temporary, path)
+        with write_transaction():
+            _record(export)
+            db.session.flush()
+            os.replace(temporary, path)  # a failure here rolls the audit entry back
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _keep_mode(temporary: str, path: str) -> None:
+    """mkstemp makes the file private (0600): give it the mode the file it replaces had, or the usual one."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temporary, mode)

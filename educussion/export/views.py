@@ -62,8 +62,10 @@ def download():
             attach_error(form, error)
         else:
             if export.chunks is None:
-                return render_template("export/print.html", summary=export.summary, formats=formats, dates=dates)
-            response = Response(stream_with_context(export.chunks), content_type=export.mimetype)
+                page = render_template("export/print.html", summary=export.summary, formats=formats, dates=dates)
+                export.delivered()
+                return page
+            response = Response(stream_with_context(export.stream()), content_type=export.mimetype)
             response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
             response.headers["Cache-Control"] = "no-store"
             return response

@@ -59,6 +59,7 @@ class AuditAction(str, enum.Enum):
     KEY_POINT_MARKED = "post.key_point_marked"
     KEY_POINT_UNMARKED = "post.key_point_unmarked"
     SUMMARY_EXPORTED = "export.summary"
+    RETENTION_PURGED = "maintenance.purged"
 
 
 class AuditEntry(db.Model):

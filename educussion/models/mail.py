@@ -23,3 +23,8 @@ class OutgoingMail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A sender claims the mail until this time; if it dies before marking it sent, the mail is tried again after.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The Message-ID header, chosen when first claimed and kept for every try (so a re-send after a crash is
+    # recognisably the same mail).
+    message_id: Mapped[str | None] = mapped_column(String(320))

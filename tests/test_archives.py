@@ -74,3 +74,26 @@ def test_the_member_list_import_refuses_a_zip_bomb_beside_the_field(client, logi
     assert response.status_code == 400
     assert "展開すると大きすぎる" in page or "too large once unpacked" in page
     assert db.session.execute(select(func.count(Invitation.id))).scalar_one() == 0
+
+
+def _understate(archive: bytes, name: bytes, size: int) -> bytes:
+    """The same zip, with the entry's uncompressed size declared as `size` in both of its headers."""
+    data = bytearray(archive)
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            if data[start + name_at:start + name_at + len(name)] == name:
+                data[start + size_at:start + size_at + 4] = size.to_bytes(4, "little")
+            start += 4
+    return bytes(data)
+
+
+def test_a_bomb_that_understates_its_size_stops_at_the_declared_size():
+    from educussion.verification.importing import UnreadableFile, read_member_list
+
+    lying = _understate(_xlsx_bomb(), b"xl/worksheets/sheet1.xml", 4096)
+    assert check_zip(lying) < 100_000  # the directory looks harmless...
+    started = time.process_time()
+    with pytest.raises(UnreadableFile):  # ...but reading stops at the declared size (CRC error)
+        read_member_list("members.xlsx", lying)
+    assert time.process_time() - started < 2.0

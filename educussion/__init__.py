@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .orgs.views import bp as orgs_bp
     from .search.views import bp as search_bp
+    from .twostep.views import bp as two_step_bp
     from .verification.views import bp as verification_bp
 
     app.register_blueprint(board_bp)
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(export_bp)
     app.register_blueprint(summaries_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(two_step_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -19,6 +19,7 @@ search_cli = AppGroup("search", help="The full-text search index.")
 export_cli = AppGroup("export", help="Discussion summaries for meetings and proposals.")
 notify_cli = AppGroup("notify", help="Notification mails: sending and digests.")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping: deleting old records.")
+backup_cli = AppGroup("backup", help="Back up and restore a SQLite instance (database, evidence files, search index).")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -263,6 +264,40 @@ def maintenance_purge_command() -> None:
     click.echo(f"Deleted {purged.describe()}.")
 
 
+@backup_cli.command("create")
+@click.argument("folder", type=click.Path(file_okay=False))
+def backup_create_command(folder: str) -> None:
+    """Copy the database, the search index and the evidence files into FOLDER (new or empty), while the
+    board keeps running. PostgreSQL: refused, with the pg_dump line to use instead."""
+    from .backup import services as backup_services
+
+    try:
+        manifest = backup_services.create_backup(folder)
+    except DomainError as error:
+        _fail(error)
+    posts = manifest.tables.get("posts", 0)
+    click.echo(f"Backed up {posts} posts, {len(manifest.tables)} tables and {manifest.evidence_files} evidence "
+               f"files (revision {manifest.alembic_revision}) to {folder}.")
+
+
+@backup_cli.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def backup_restore_command(folder: str) -> None:
+    """Restore a backup made by `backup create` into an empty instance, then index what its outbox held."""
+    from .backup import services as backup_services
+
+    try:
+        manifest, indexed = backup_services.restore_backup(folder)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Restored the backup of {manifest.created_at} (revision {manifest.alembic_revision}).")
+    if indexed is None:
+        click.echo("The backup's schema is older than this code: run `flask --app wsgi db upgrade`, then "
+                   "`flask --app wsgi search sync`.")
+    else:
+        click.echo(f"{indexed} posts from the search outbox indexed.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
@@ -272,3 +307,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(maintenance_cli)
+    app.cli.add_command(backup_cli)

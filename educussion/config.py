@@ -32,6 +32,7 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
     production = env.get("EDUCUSSION_ENV", "development") == "production"
     database_url = env.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "educussion.db")
     starter_roles = env.get("EDUCUSSION_THREAD_STARTER_ROLES", "mayor,municipal_staff,secretariat")
+    two_step_roles = env.get("EDUCUSSION_TWO_STEP_ROLES", "secretariat")
     return {
         "ENV_NAME": "production" if production else "development",
         "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
@@ -39,6 +40,8 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLITE_BUSY_TIMEOUT": _int(env.get("EDUCUSSION_SQLITE_BUSY_TIMEOUT"), 30),
         "THREAD_STARTER_ROLES": tuple(r.strip() for r in starter_roles.split(",") if r.strip()),
+        # Roles that must use two-step log-in (2段階認証); the others may turn it on in their profile.
+        "TWO_STEP_REQUIRED_ROLES": tuple(r.strip() for r in two_step_roles.split(",") if r.strip()),
         "THREADS_PER_PAGE": _int(env.get("EDUCUSSION_THREADS_PER_PAGE"), 20),
         "POSTS_PER_PAGE": _int(env.get("EDUCUSSION_POSTS_PER_PAGE"), 30),
         "CONTENT_SECURITY_POLICY": _bool(env.get("EDUCUSSION_CSP"), True),

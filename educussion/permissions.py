@@ -106,6 +106,17 @@ def can_mark_helpful(user: User | None, post: Post) -> bool:
             and post.thread.status == Visibility.VISIBLE)
 
 
+def needs_two_step(user: User | None) -> bool:
+    """Members of TWO_STEP_REQUIRED_ROLES (the secretariat: it sees phone numbers and evidence files) must
+    log in with two-step verification; everyone else may."""
+    return _is_member(user) and user.role.value in current_app.config["TWO_STEP_REQUIRED_ROLES"]
+
+
+def can_reset_two_step(actor: User | None, user: User) -> bool:
+    """Another secretariat member turns off a member's two-step verification (a lost phone)."""
+    return _is_active_member(actor) and actor.role == Role.SECRETARIAT and actor.id != user.id
+
+
 TEMPLATE_PREDICATES = {
     "can_mark_helpful": can_mark_helpful,
     "can_summarise": can_summarise,
@@ -120,4 +131,5 @@ TEMPLATE_PREDICATES = {
     "can_use_moderation_queue": can_use_moderation_queue,
     "can_view_history": can_view_history,
     "is_secretariat": is_secretariat,
+    "can_reset_two_step": can_reset_two_step,
 }

@@ -30,6 +30,8 @@ def _base_config(database_url: str, instance_path: str) -> dict:
         "PASSWORD_MEMORY_COST": 1024,
         "SERVER_NAME": None,
         "INSTANCE_PATH": instance_path or None,
+        # Tests log the secretariat in without a phone; tests of two-step verification turn it back on.
+        "TWO_STEP_REQUIRED_ROLES": (),
     }
 
 

@@ -30,6 +30,7 @@ def gunicorn_server(database_url: str, instance_path: Path, *, workers: int = 4,
         "SECRET_KEY": SERVER_SECRET,
         "EDUCUSSION_INSTANCE_PATH": str(instance_path),
         "EDUCUSSION_ENV": "development",
+        "EDUCUSSION_TWO_STEP_ROLES": "",  # journeys log the secretariat in without a phone
         **(env or {}),
     }
     log_path = instance_path / "gunicorn.log"

@@ -160,6 +160,25 @@ def test_evidence_pdf_is_stored_and_only_the_secretariat_can_download_it(app, cl
     assert client.get(f"/secretariat/verification/{req.id}/evidence").status_code == 403
 
 
+@pytest.mark.parametrize("filename, shown", [
+    ("page.html", "page.html"),
+    ("invoice\u202efdp.exe", "invoicefdp.exe"),  # a right-to-left override: looks like invoiceexe.pdf
+    ("a\u200bb\x00c\u2066.pdf", "abc.pdf"),
+])
+def test_evidence_is_downloaded_under_a_name_from_its_detected_type(app, client, login_as, filename, shown):
+    user, response = _upload(client, login_as, PDF, filename)
+    assert response.status_code == 302
+    req = db.session.execute(select(VerificationRequest).filter_by(user_id=user.id)).scalar_one()
+    login_as(make_user(Role.SECRETARIAT))
+    download = client.get(f"/secretariat/verification/{req.id}/evidence")
+    assert download.headers["Content-Disposition"] == f"attachment; filename=evidence-{req.id}.pdf"
+    assert download.mimetype == "application/pdf"
+    download.close()
+    page = html(client.get(f"/secretariat/verification/{req.id}"))
+    assert f">{shown}</a>" in page
+    assert not any(c in page for c in "\u202e\u2066\u200b\x00")
+
+
 @pytest.mark.parametrize("content, filename", [
     (b"MZ\x90\x00 not a pdf at all", "evil.pdf"),  # renamed executable
     (b"", "empty.pdf"),

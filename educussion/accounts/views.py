@@ -7,6 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import InvalidInput, TooManyAttempts
 from ..forms import attach_error
+from ..twostep import pending as pending_two_step
+from ..twostep import services as two_step_services
 from ..urls import is_safe_next
 from . import services
 from .forms import (
@@ -38,6 +40,10 @@ def login():
             attach_error(form, error)
             headers = {"Retry-After": str(error.retry_after)}
             return render_template("accounts/login.html", form=form), 429, headers
+        if user is not None and two_step_services.is_enabled(user):
+            # The password was right; the session holds a pending log-in until the code is given.
+            pending_two_step.start(user, remember=form.remember.data, next_url=form.next.data)
+            return redirect(url_for("two_step.verify"))
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")

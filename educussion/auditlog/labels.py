@@ -54,6 +54,10 @@ ACTION_LABELS = {
     AuditAction.KEY_POINT_UNMARKED: _l("Key point removed"),
     AuditAction.SUMMARY_EXPORTED: _l("Summary exported"),
     AuditAction.RETENTION_PURGED: _l("Old records deleted"),
+    AuditAction.TWO_STEP_ENABLED: _l("Two-step verification set up"),
+    AuditAction.TWO_STEP_DISABLED: _l("Two-step verification turned off"),
+    AuditAction.TWO_STEP_RECOVERY_CODE_USED: _l("Recovery code used to log in"),
+    AuditAction.TWO_STEP_RESET: _l("Two-step verification reset by the secretariat"),
 }
 
 # Actions are grouped by the prefix of their value ("post.hidden" → "post.").

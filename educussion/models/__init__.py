@@ -32,6 +32,7 @@ from .moderation import (
 )
 from .search import SearchLog, SearchOutbox
 from .security import LoginThrottle
+from .twostep import RecoveryCode, TwoStepSetting
 from .types import utcnow
 from .verification import Invitation, RequestStatus, VerificationRequest
 
@@ -76,6 +77,8 @@ __all__ = [
     "Thread",
     "User",
     "format_affiliation",
+    "RecoveryCode",
+    "TwoStepSetting",
     "new_session_token",
     "utcnow",
 ]

@@ -60,6 +60,10 @@ class AuditAction(str, enum.Enum):
     KEY_POINT_UNMARKED = "post.key_point_unmarked"
     SUMMARY_EXPORTED = "export.summary"
     RETENTION_PURGED = "maintenance.purged"
+    TWO_STEP_ENABLED = "user.two_step_enabled"
+    TWO_STEP_DISABLED = "user.two_step_disabled"
+    TWO_STEP_RECOVERY_CODE_USED = "user.two_step_recovery_code_used"
+    TWO_STEP_RESET = "user.two_step_reset"
 
 
 class AuditEntry(db.Model):

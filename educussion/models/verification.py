@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..filenames import display_name as clean_file_name
 from .accounts import Organisation, OrganisationKind, Role, User
 from .types import UTCDateTime, str_enum, utcnow
 
@@ -45,6 +46,11 @@ class VerificationRequest(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     organisation: Mapped[Organisation | None] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def evidence_label(self) -> str:
+        """The member's name for the evidence file, safe to show (no bidi overrides or control characters)."""
+        return clean_file_name(self.evidence_name)
 
     @property
     def organisation_label(self) -> str:

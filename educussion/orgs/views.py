@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
+from ..permissions import can_reset_two_step
+from ..twostep import services as two_step_services
+from ..twostep.forms import ResetForm
 from . import queries
 
 bp = Blueprint("orgs", __name__)
@@ -34,4 +38,6 @@ def municipalities():
 @bp.get("/members/<int:user_id>")
 def member(user_id: int):
     user = _found(queries.user_by_id(user_id))
-    return render_template("orgs/member.html", member=user, history=queries.verification_history(user))
+    two_step_on = can_reset_two_step(current_user, user) and two_step_services.is_enabled(user)
+    return render_template("orgs/member.html", member=user, history=queries.verification_history(user),
+                           two_step_on=two_step_on, two_step_reset_form=ResetForm(formdata=None))

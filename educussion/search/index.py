@@ -12,7 +12,8 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -207,3 +208,40 @@ def search(parsed: ParsedQuery, *, filters: list[Query], newest: bool, limit: in
         order = sorted(range(len(stored)), key=lambda i: (-ranked.keys[i], -stored[i]["created"]))
         stored = [stored[i] for i in order]
     return Hits([int(fields["post_id"]) for fields in stored], ranked.total, ranked.needs_check, ranked.timed_out)
+
+
+# ---------------------------------------------------------------- backups
+
+@contextmanager
+def frozen(timeout: float = 60.0) -> Iterator[str]:
+    """Hold the live index's write lock and yield its generation folder (to copy it). Meanwhile drains
+    get IndexBusy and leave their work in the outbox, so a copy plus the database's outbox is complete."""
+    root = _root()
+    index = open_index()
+    lock = index.lock("WRITELOCK")
+    deadline = time.monotonic() + timeout
+    while not lock.acquire(blocking=False):
+        if time.monotonic() > deadline:
+            raise IndexBusy()
+        time.sleep(0.05)
+    try:
+        yield os.path.join(root, _current_generation(root))
+    finally:
+        lock.release()
+
+
+def exists() -> bool:
+    """Whether this instance has a live index (a restore needs an empty place)."""
+    return _current_generation(_root()) is not None
+
+
+def install_generation(source: str) -> None:
+    """Copy a generation folder (from a backup) into an empty index folder and make it the live one."""
+    root = _root()
+    if _current_generation(root) is not None:
+        raise FileExistsError(root)
+    generation = os.path.basename(os.path.normpath(source))
+    os.makedirs(root, exist_ok=True)
+    shutil.copytree(source, os.path.join(root, generation))
+    _set_current(root, generation)
+    _cache.pop(root, None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from openpyxl import load_workbook
 
+from ..archives import ArchiveRefused, check_zip
 from ..models import Role
 
 # Column headers as the council's lists write them, in English or Japanese.
@@ -35,6 +36,10 @@ class UnreadableFile(ValueError):
     """The upload is neither a CSV nor an XLSX file we can read, or lacks the e-mail column."""
 
 
+class TooLargeFile(UnreadableFile):
+    """The XLSX would inflate beyond what a member list needs (a zip bomb, or not a member list)."""
+
+
 def _decode(content: bytes) -> str:
     for encoding in ("utf-8-sig", "cp932"):  # Excel's "CSV UTF-8" and its Shift_JIS CSV
         try:
@@ -61,6 +66,12 @@ def _rows_from_table(table: list[list[str]]) -> list[Row]:
 
 def read_member_list(filename: str, content: bytes) -> list[Row]:
     if content[:4] == b"PK\x03\x04":  # XLSX is a zip archive
+        try:
+            check_zip(content)  # before openpyxl inflates anything
+        except ArchiveRefused as error:
+            if error.reason == "damaged":
+                raise UnreadableFile("xlsx") from error
+            raise TooLargeFile(error.reason) from error
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         except Exception as error:  # openpyxl raises many kinds for a damaged file

@@ -37,6 +37,8 @@ from ..orgs.queries import find_organisation, municipality_by_code
 from ..i18n import format_when
 from ..notifications.services import notify
 from ..permissions import is_secretariat
+from ..filenames import display_name as clean_file_name
+from ..filenames import download_name
 from ..urls import absolute_url
 
 MUNICIPAL_ROLES = (Role.MAYOR, Role.MUNICIPAL_STAFF)
@@ -233,8 +235,15 @@ def read_evidence(upload: FileStorage | None) -> tuple[bytes, str, str, str] | N
         raise InvalidInput("evidence", _("The file is larger than 5 MB."))
     for signature, content_type, extension in EVIDENCE_SIGNATURES:
         if content.startswith(signature):
-            return content, content_type, extension, os.path.basename(upload.filename)[:200]
+            return content, content_type, extension, clean_file_name(upload.filename)
     raise InvalidInput("evidence", _("Only PDF, PNG and JPEG files can be attached."))
+
+
+def evidence_download_name(request: VerificationRequest) -> str:
+    """`evidence-<id>.pdf`: the extension follows the type detected from the content at upload."""
+    extension = next((ext for _sig, content_type, ext in EVIDENCE_SIGNATURES
+                      if content_type == request.evidence_type), "bin")
+    return download_name("evidence", request.id, extension)
 
 
 def evidence_path(stored_name: str) -> str:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from wtforms import SelectChoice
 
+from ..archives import MAX_UNCOMPRESSED_BYTES
 from ..errors import InvalidInput, PermissionDenied
 from ..forms import attach_error
 from ..models import Role
@@ -24,7 +25,7 @@ from .forms import (
     RequestForm,
     role_choices,
 )
-from .importing import UnreadableFile, read_member_list
+from .importing import TooLargeFile, UnreadableFile, read_member_list
 
 bp = Blueprint("verification", __name__)
 
@@ -198,7 +199,7 @@ def evidence(request_id: int):
     if not item.evidence_file:
         abort(404)
     return send_file(services.evidence_path(item.evidence_file), mimetype=item.evidence_type,
-                     as_attachment=True, download_name=item.evidence_name or item.evidence_file)
+                     as_attachment=True, download_name=services.evidence_download_name(item))
 
 
 @bp.route("/secretariat/invitations", methods=["GET", "POST"])
@@ -232,6 +233,10 @@ def bulk_invitations():
     else:
         try:
             rows = read_member_list(upload.filename, upload.read())
+        except TooLargeFile:
+            bulk_form.file.errors = [_("This file is too large once unpacked (more than %(size)d MB). Please save "
+                                       "only the member list, without images or other sheets.",
+                                       size=MAX_UNCOMPRESSED_BYTES // (1024 * 1024))]
         except UnreadableFile:
             bulk_form.file.errors = [_("This file could not be read. Please save it as CSV (UTF-8) or XLSX with an "
                                        "email column.")]

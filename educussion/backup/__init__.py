@@ -1,0 +1,1 @@
+"""Backups of a SQLite instance: the database, the evidence files and the search index, restorable together."""

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from .. import audit, mail
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
+from ..permissions import OFFICE_TITLES, can_use_office_title
 from ..models import AuditAction, Role, User, new_session_token, utcnow
 from ..models import OutgoingMail
 from ..urls import absolute_url
@@ -51,12 +54,51 @@ def _check_password(password: str, field: str = "password") -> None:
         raise InvalidInput(field, _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
 
 
-def _check_name(name: str) -> str:
-    name = " ".join(name.split())
-    if not name:
+# Characters that show as nothing although they are letters or symbols (Hangul fillers, the braille blank).
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_STRIPPED_CATEGORIES = frozenset({"Cc", "Cf"})  # control and format: zero-width, bidi overrides, soft hyphen…
+_NOT_A_WORD = re.compile(r"[\W_]+")
+
+
+def normalise_display_name(name: str) -> str:
+    """NFKC (full-width letters, half-width kana, ㈱ …); any kind of space or line break becomes one space;
+    control, format and bidi characters and blank-looking fillers are dropped."""
+    name = unicodedata.normalize("NFKC", name)
+    kept = []
+    for ch in name:
+        if ch.isspace() or unicodedata.category(ch) in {"Zl", "Zp"}:
+            kept.append(" ")
+        elif unicodedata.category(ch) not in _STRIPPED_CATEGORIES and ch not in _BLANK_LOOKING:
+            kept.append(ch)
+    return " ".join("".join(kept).split())
+
+
+def office_title_in(name: str) -> str | None:
+    """The first office title (市長, 事務局, mayor …) a name holds, spaces and punctuation ignored for Japanese
+    (「多久 市・長」), whole words for English (Mayorga is a family name)."""
+    compact = _NOT_A_WORD.sub("", name).casefold()
+    words = set(_NOT_A_WORD.split(name.casefold()))
+    for title in OFFICE_TITLES:
+        if (title in words) if title.isascii() else (title in compact):
+            return title
+    return None
+
+
+def _check_name(name: str, user: User | None = None) -> str:
+    """The display name to store: normalised; refused when empty once normalised, too long, or holding an
+    office title that the (verified) member's role and organisation do not give."""
+    if not name.strip():
         raise InvalidInput("display_name", _("Please enter your name."))
+    name = normalise_display_name(name)
+    if not name:
+        raise InvalidInput("display_name", _("Please enter your name in visible characters."))
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput("display_name", _("Use at most %(count)d characters.", count=MAX_NAME_LENGTH))
+    title = office_title_in(name)
+    if title is not None and not can_use_office_title(user, title):
+        raise InvalidInput("display_name", _(
+            "A name cannot contain an office title such as “%(title)s” unless the secretariat has verified it. "
+            "Your role and organisation are shown beside your name once they are verified.", title=title))
     return name
 
 
@@ -115,7 +157,7 @@ def authenticate(email: str, password: str) -> User | None:
 def update_profile(user: User, *, actor: User, display_name: str, locale: str | None) -> User:
     if actor.id != user.id:
         raise PermissionDenied(_("You can only change your own profile."))
-    name = _check_name(display_name)
+    name = _check_name(display_name, user)
     with write_transaction():
         user.display_name = name
         user.locale = locale or None

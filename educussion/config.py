@@ -66,6 +66,15 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "SEARCH_LOG_SECONDS": _int(env.get("EDUCUSSION_SEARCH_LOG_SECONDS"), 60),
         "SEARCH_RESULTS_PER_PAGE": 20,
         "TRUSTED_PROXIES": _int(env.get("EDUCUSSION_TRUSTED_PROXIES"), 0),
+        # Per-client (IP address; an IPv6 /64) limits, counted in Redis when REDIS_URL is set (shared by
+        # every worker), else in each process. Failed log-ins are counted before the password is hashed.
+        "RATELIMIT_ENABLED": _bool(env.get("EDUCUSSION_RATE_LIMITS"), True),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": "educussion",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": bool(env.get("REDIS_URL")),  # Redis down: count per process
+        "LOGIN_FAILURES_PER_CLIENT": env.get("EDUCUSSION_LOGIN_FAILURES_PER_CLIENT") or "30 per 10 minutes",
+        "ACCOUNT_MAILS_PER_CLIENT": env.get("EDUCUSSION_ACCOUNT_MAILS_PER_CLIENT") or "20 per hour",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no expiry mid-writing
         # argon2id cost; tests lower it to keep the suite fast.
         "PASSWORD_TIME_COST": 3,

@@ -30,6 +30,7 @@ def gunicorn_server(database_url: str, instance_path: Path, *, workers: int = 4,
         "SECRET_KEY": SERVER_SECRET,
         "EDUCUSSION_INSTANCE_PATH": str(instance_path),
         "EDUCUSSION_ENV": "development",
+        "EDUCUSSION_BASE_URL": f"http://127.0.0.1:{port}",  # links in mails lead to this server
         **(env or {}),
     }
     log_path = instance_path / "gunicorn.log"

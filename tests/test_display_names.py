@@ -28,8 +28,8 @@ def test_names_are_normalised(typed, stored):
 
 
 def register(client, name: str, email: str = "new@example.jp"):
-    return client.post("/register", data={"email": email, "display_name": name, "password": "long enough pw",
-                                           "password_confirm": "long enough pw"})
+    data = {"email": email, "display_name": name, "password": "long enough pw", "password_confirm": "long enough pw"}
+    return client.post("/register", data=data)
 
 
 def error_beside_name(page: str) -> str:

@@ -31,7 +31,7 @@ from .moderation import (
     WatchedWordAction,
 )
 from .search import SearchLog, SearchOutbox
-from .security import LoginThrottle
+from .security import LoginSession, LoginThrottle
 from .types import utcnow
 from .verification import Invitation, RequestStatus, VerificationRequest
 
@@ -58,6 +58,7 @@ __all__ = [
     "WatchedWord",
     "WatchedWordAction",
     "Invitation",
+    "LoginSession",
     "LoginThrottle",
     "OrganisationKind",
     "OutgoingMail",

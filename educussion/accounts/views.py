@@ -78,7 +78,7 @@ def _too_many_from_this_client(_error):
         return render_template("errors/429.html", message=message), 429, headers
     form = form_class()  # what was typed stays in the form (never the password: it is not echoed)
     form.form_errors.append(message)
-    return render_template(template, form=form, token=request.view_args.get("token")), 429, headers
+    return render_template(template, form=form), 429, headers
 
 
 def _lock_exempt(email: str) -> bool:

@@ -7,12 +7,11 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import gettext
-from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .database import configure_engine
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,6 +45,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config_module.instance_secret_key(app.instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.setdefault("connect_args", {"timeout": app.config["SQLITE_BUSY_TIMEOUT"]})
@@ -54,6 +55,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import i18n
+    from .accounts import sessions
     from .models import User
 
     db.init_app(app)
@@ -61,6 +63,7 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -70,10 +73,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load_user(token: str) -> User | None:
-        # The theme moderator grants come in the same query: permission checks on every page need them.
-        query = db.select(User).options(joinedload(User.moderated_themes)).filter_by(session_token=token)
-        return db.session.execute(query).unique().scalar_one_or_none()
+    def _load_user(identifier: str) -> User | None:
+        # One query, with the theme moderator grants: permission checks on every page need them.
+        return sessions.load_user(identifier)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-DEV_SECRET_KEY = "dev-only-not-secret"  # refused in production (see check_production)
+# The key this project once published as its development default: refused everywhere.
+PUBLISHED_SECRET_KEYS = frozenset({"dev-only-not-secret"})
+SECRET_KEY_FILE = "secret_key"  # in the instance folder, made on first start when SECRET_KEY is not set
 ROLES = ("mayor", "municipal_staff", "company", "academic", "secretariat")
 
 
@@ -35,7 +39,7 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
     two_step_roles = env.get("EDUCUSSION_TWO_STEP_ROLES", "secretariat")
     return {
         "ENV_NAME": "production" if production else "development",
-        "SECRET_KEY": env.get("SECRET_KEY") or DEV_SECRET_KEY,
+        "SECRET_KEY": env.get("SECRET_KEY") or None,  # None: instance/secret_key (see instance_secret_key)
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLITE_BUSY_TIMEOUT": _int(env.get("EDUCUSSION_SQLITE_BUSY_TIMEOUT"), 30),
@@ -45,6 +49,8 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "THREADS_PER_PAGE": _int(env.get("EDUCUSSION_THREADS_PER_PAGE"), 20),
         "POSTS_PER_PAGE": _int(env.get("EDUCUSSION_POSTS_PER_PAGE"), 30),
         "CONTENT_SECURITY_POLICY": _bool(env.get("EDUCUSSION_CSP"), True),
+        # Strict-Transport-Security max-age; 0 sends none. On (one year) in production.
+        "HSTS_SECONDS": _int(env.get("EDUCUSSION_HSTS_SECONDS"), 365 * 24 * 3600 if production else 0),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "LANGUAGES": ("ja", "en"),
@@ -63,6 +69,15 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "SEARCH_LOG_SECONDS": _int(env.get("EDUCUSSION_SEARCH_LOG_SECONDS"), 60),
         "SEARCH_RESULTS_PER_PAGE": 20,
         "TRUSTED_PROXIES": _int(env.get("EDUCUSSION_TRUSTED_PROXIES"), 0),
+        # Per-client (IP address; an IPv6 /64) limits, counted in Redis when REDIS_URL is set (shared by
+        # every worker), else in each process. Failed log-ins are counted before the password is hashed.
+        "RATELIMIT_ENABLED": _bool(env.get("EDUCUSSION_RATE_LIMITS"), True),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_KEY_PREFIX": "educussion",
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": bool(env.get("REDIS_URL")),  # Redis down: count per process
+        "LOGIN_FAILURES_PER_CLIENT": env.get("EDUCUSSION_LOGIN_FAILURES_PER_CLIENT") or "30 per 10 minutes",
+        "ACCOUNT_MAILS_PER_CLIENT": env.get("EDUCUSSION_ACCOUNT_MAILS_PER_CLIENT") or "20 per hour",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no expiry mid-writing
         # argon2id cost; tests lower it to keep the suite fast.
         "PASSWORD_TIME_COST": 3,
@@ -97,12 +112,39 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
 
 
 def check_production(config: Mapping[str, Any]) -> None:
-    """Production refuses to start with the development secret."""
+    """Production refuses to start without an explicit, long SECRET_KEY (never the instance file's)."""
+    key = config.get("SECRET_KEY") or ""
+    if key in PUBLISHED_SECRET_KEYS:
+        raise RuntimeError("SECRET_KEY is set to a published development key: remove it or set a random value.")
     if config["ENV_NAME"] != "production":
         return
-    key = config.get("SECRET_KEY") or ""
-    if key == DEV_SECRET_KEY or len(key) < 32:
+    if len(key) < 32:
         raise RuntimeError(
             "EDUCUSSION_ENV=production needs SECRET_KEY set to a random value of at least 32 characters "
             '(python -c "import secrets; print(secrets.token_hex(32))").'
         )
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """The key in instance/secret_key, made (random, mode 0600) on first start and reused from then on.
+
+    Several workers may start at once: the key is written to a temporary file and linked into place, so
+    a reader never sees a half-written file and every worker ends up with the one key that won."""
+    path = os.path.join(instance_path, SECRET_KEY_FILE)
+    if not os.path.exists(path):
+        fd, temporary = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another worker made it first: use theirs
+        finally:
+            os.unlink(temporary)
+    with open(path) as f:
+        key = f.read().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable key: delete it (a new one is made) or set SECRET_KEY.")
+    return key

@@ -65,6 +65,13 @@ def register_error_handlers(app: Flask) -> None:
     def _too_large(_error):
         return render_template("errors/400.html", message=_("What you sent is too large.")), 413
 
+    @app.errorhandler(429)
+    def _too_many_requests(_error):
+        # Per-client limits (Flask-Limiter); the account pages answer with their own form (accounts/views.py).
+        message = _("Many requests have come from your network in a short time. Please wait a moment and try "
+                    "again.")
+        return render_template("errors/429.html", message=message), 429
+
     @app.errorhandler(CSRFError)
     def _csrf_error(_error):
         # Give back what the user typed, in a fresh form, so nothing is lost.

@@ -1,6 +1,6 @@
 """Retention: log-in throttles, search log entries and sent mails are deleted once older than their configured
-number of days (`flask maintenance purge`, and daily by `flask search worker`). Unsent mails and audit entries
-are never deleted here."""
+number of days (`flask maintenance purge`, and daily by `flask search worker`); log-in sessions that can no longer
+work go with the throttles. Unsent mails and audit entries are never deleted here."""
 from __future__ import annotations
 
 import logging
@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import audit
 from .database import write_transaction
 from .extensions import db
-from .models import AuditAction, AuditEntry, LoginThrottle, OutgoingMail, SearchLog, utcnow
+from .models import AuditAction, AuditEntry, LoginSession, LoginThrottle, OutgoingMail, SearchLog, utcnow
 
 log = logging.getLogger(__name__)
 PURGE_EVERY = timedelta(days=1)
@@ -28,11 +28,13 @@ class Purged:
     search_log: int
     sent_mail: int
     days: tuple[int, int, int]  # the retention used for each (0: kept forever)
+    sessions: int = 0  # log-in sessions ended or idle past "remember me", kept as long as the throttles
 
     def describe(self) -> str:
-        return " ".join(f"{name}={count} (older than {days} days)" if days else f"{name}=0 (kept)"
-                        for name, count, days in zip(("login_throttles", "search_log", "sent_mail"),
-                                                     (self.throttles, self.search_log, self.sent_mail), self.days))
+        counts = " ".join(f"{name}={count} (older than {days} days)" if days else f"{name}=0 (kept)"
+                          for name, count, days in zip(("login_throttles", "search_log", "sent_mail"),
+                                                       (self.throttles, self.search_log, self.sent_mail), self.days))
+        return f"{counts} login_sessions={self.sessions}"
 
 
 def purge(now: datetime | None = None) -> Purged:
@@ -70,7 +72,12 @@ def _purge(now: datetime) -> Purged:
         SearchLog.created_at < now - timedelta(days=search_days))) if search_days else 0
     sent_mail = _delete(delete(OutgoingMail).where(
         OutgoingMail.sent_at.is_not(None), OutgoingMail.sent_at < now - timedelta(days=mail_days))) if mail_days else 0
-    purged = Purged(throttles, search_log, sent_mail, days)
+    sessions = _delete(delete(LoginSession).where(
+        LoginSession.last_seen_at < now - timedelta(days=throttle_days),
+        or_(LoginSession.revoked_at.is_not(None),
+            LoginSession.last_seen_at < now - timedelta(seconds=config["REMEMBER_COOKIE_DURATION"]))
+    )) if throttle_days else 0
+    purged = Purged(throttles, search_log, sent_mail, days, sessions)
     audit.record(None, AuditAction.RETENTION_PURGED, "retention", summary=purged.describe())
     return purged
 

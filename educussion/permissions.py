@@ -133,3 +133,23 @@ TEMPLATE_PREDICATES = {
     "is_secretariat": is_secretariat,
     "can_reset_two_step": can_reset_two_step,
 }
+
+
+# Words of office a display name may hold only when the member's verified role or affiliation gives them.
+OFFICE_TITLES = ("市長", "町長", "村長", "区長", "知事", "首長", "教育長", "事務局", "mayor", "governor", "secretariat")
+_OFFICE_TITLES_BY_ROLE = {Role.MAYOR: ("首長", "mayor", "governor"), Role.SECRETARIAT: ("事務局", "secretariat")}
+
+
+def office_titles_of_role(role: Role | None) -> tuple[str, ...]:
+    """The titles a verified role gives by itself, whatever the organisation (事務局 for the secretariat)."""
+    return _OFFICE_TITLES_BY_ROLE.get(role, ())
+
+
+def can_use_office_title(user: User | None, title: str) -> bool:
+    """「多久市長」 in a name: only the verified member whose affiliation reads so (the mayor of 多久市); 事務局
+    only the secretariat; nobody unverified. `title` is one of OFFICE_TITLES."""
+    if not _is_member(user):
+        return False
+    if title in office_titles_of_role(user.role):
+        return True
+    return title in "".join(user.affiliation.split()).casefold()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -17,15 +17,16 @@ def is_safe_next(target: str | None) -> bool:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A full URL for mails: from the request when there is one, else from EDUCUSSION_BASE_URL (CLI)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
+    """A full URL for mails, feeds and exports, always from EDUCUSSION_BASE_URL.
+
+    Never from the request: its Host header is whatever the client sent, so a password reset asked
+    for with `Host: evil.example` would otherwise mail a link to evil.example."""
+    anchor = values.pop("_anchor", None)
     adapter = current_app.url_map.bind("localhost")
-    return current_app.config["BASE_URL"] + adapter.build(endpoint, values)
+    url = base_url() + adapter.build(endpoint, values)
+    return f"{url}#{anchor}" if anchor else url
 
 
 def base_url() -> str:
-    """The site's address without a trailing slash: the request's, or EDUCUSSION_BASE_URL (CLI)."""
-    if has_request_context():
-        return request.host_url.rstrip("/")
+    """The site's address without a trailing slash (EDUCUSSION_BASE_URL), for links that leave the site."""
     return current_app.config["BASE_URL"]

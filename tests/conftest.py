@@ -29,6 +29,7 @@ def _base_config(database_url: str, instance_path: str) -> dict:
         "PASSWORD_TIME_COST": 1,
         "PASSWORD_MEMORY_COST": 1024,
         "SERVER_NAME": None,
+        "BASE_URL": "http://localhost",  # what the test client sends as Host: links read as before
         "INSTANCE_PATH": instance_path or None,
         # Tests log the secretariat in without a phone; tests of two-step verification turn it back on.
         "TWO_STEP_REQUIRED_ROLES": (),

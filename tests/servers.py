@@ -31,6 +31,7 @@ def gunicorn_server(database_url: str, instance_path: Path, *, workers: int = 4,
         "EDUCUSSION_INSTANCE_PATH": str(instance_path),
         "EDUCUSSION_ENV": "development",
         "EDUCUSSION_TWO_STEP_ROLES": "",  # journeys log the secretariat in without a phone
+        "EDUCUSSION_BASE_URL": f"http://127.0.0.1:{port}",  # links in mails lead to this server
         **(env or {}),
     }
     log_path = instance_path / "gunicorn.log"

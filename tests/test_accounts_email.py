@@ -45,8 +45,11 @@ def flashes(page: str) -> str:
 
 
 def register(client, lang: str = "en"):
+    """Register, then log in (registration itself logs nobody in: its answer never depends on the address)."""
     response = client.post(f"/register?lang={lang}", data=REGISTRATION)
     assert response.status_code == 302
+    logged_in = client.post("/login", data={"email": REGISTRATION["email"], "password": REGISTRATION["password"]})
+    assert logged_in.status_code == 302
     return db.session.execute(select(User).filter_by(email=REGISTRATION["email"])).scalar_one()
 
 
@@ -205,7 +208,7 @@ def test_mails_made_outside_a_request_link_to_the_base_url(app, mails):
     """The CLI (create-secretariat) has no request: links start with EDUCUSSION_BASE_URL."""
     app.config["BASE_URL"] = "https://board.example.jp"
     services.register_user(services.Registration(email="cli@example.jp", password="long enough pw",
-                                                 display_name="事務局 花子"))
+                                                 display_name="佐藤 花子"))
     assert "https://board.example.jp/confirm/" in mails.last()["body"]
 
 

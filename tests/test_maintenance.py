@@ -54,14 +54,14 @@ def test_purge_deletes_old_rows_and_keeps_recent_ones_unsent_mails_and_the_audit
     result = runner.invoke(args=["maintenance", "purge"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == ("Deleted login_throttles=1 (older than 7 days) search_log=1 (older than 365 days)"
-                                     " sent_mail=1 (older than 90 days).")
+                                     " sent_mail=1 (older than 90 days) login_sessions=0.")
     assert _left() == {"throttles": {"recent"}, "search_log": {"最近の検索"},
                        "mail": {"recent-sent@example.jp", "old-unsent@example.jp", "given-up@example.jp"}}
     assert db.session.execute(select(AuditEntry).filter_by(summary="古い監査記録")).scalar() is not None
     [entry] = _purge_entries()
     assert entry.actor_id is None and entry.actor_label == "system" and entry.target_type == "retention"
     assert entry.summary == ("login_throttles=1 (older than 7 days) search_log=1 (older than 365 days) "
-                             "sent_mail=1 (older than 90 days)")
+                             "sent_mail=1 (older than 90 days) login_sessions=0")
 
     again = runner.invoke(args=["maintenance", "purge"])
     assert "login_throttles=0" in again.output and "search_log=0" in again.output and "sent_mail=0" in again.output
@@ -100,3 +100,26 @@ def test_the_worker_purges_once_a_day(app):
     purged = maintenance.purge_if_due(now=utcnow() + timedelta(days=1, minutes=1))
     assert purged is not None and purged.throttles == 1  # a day later the once recent row is old too
     assert len(_purge_entries()) == 2
+
+
+def test_purge_deletes_log_in_sessions_that_can_no_longer_work(app):
+    from educussion.models import LoginSession
+
+    from .factories import make_user
+
+    user = make_user()
+    now = utcnow()
+    old = now - timedelta(days=60)
+    rows = {
+        "revoked long ago": LoginSession(user_id=user.id, token_hash="a" * 64, created_at=old, last_seen_at=old,
+                                         revoked_at=old),
+        "idle past remember me": LoginSession(user_id=user.id, token_hash="b" * 64, created_at=old, last_seen_at=old),
+        "open": LoginSession(user_id=user.id, token_hash="c" * 64, created_at=old, last_seen_at=now),
+        "revoked today": LoginSession(user_id=user.id, token_hash="d" * 64, created_at=now, last_seen_at=now,
+                                      revoked_at=now),
+    }
+    db.session.add_all(rows.values())
+    db.session.commit()
+    assert maintenance.purge().sessions == 2
+    left = set(db.session.execute(select(LoginSession.token_hash)).scalars())
+    assert left == {"c" * 64, "d" * 64}

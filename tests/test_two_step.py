@@ -76,12 +76,21 @@ def test_set_up_with_a_real_code_shows_a_qr_code_and_ten_recovery_codes(client, 
 
 # ------------------------------------------------------------------ log-in
 
+def _sessions(user) -> list:
+    from educussion.models import LoginSession
+
+    db.session.expire_all()
+    return db.session.execute(select(LoginSession.id, LoginSession.revoked_at)
+                              .where(LoginSession.user_id == user.id)).all()
+
+
 def test_log_in_needs_the_code_after_the_password(client):
     user = make_user(Role.MAYOR)
     totp, _codes = with_two_step(user)
     response = log_in_with_password(client, user, next="/notifications")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login/two-step")
     assert not logged_in(client)  # the password alone logs nobody in
+    assert _sessions(user) == []  # and opens no log-in session
 
     wrong = client.post("/login/two-step", data={"code": "12345"})
     assert wrong.status_code == 400 and 'id="code-error"' in html(wrong)
@@ -91,8 +100,11 @@ def test_log_in_needs_the_code_after_the_password(client):
     response = client.post("/login/two-step", data={"code": code})
     assert response.status_code == 302 and response.headers["Location"] == "/notifications"
     assert logged_in(client)
+    [(opened, revoked)] = _sessions(user)  # the code opened this browser's session...
+    assert revoked is None
 
     client.post("/logout")
+    assert _sessions(user)[0][1] is not None  # ...and logging out ends it on the server
     log_in_with_password(client, user)
     replay = client.post("/login/two-step", data={"code": code})  # the same code again
     assert replay.status_code == 400 and not logged_in(client)

@@ -91,3 +91,11 @@ class ResetPasswordForm(FlaskForm):
         [DataRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ButtonForm(FlaskForm):
+    """A button only (log out on every device, unlock): the form carries the CSRF token."""
+
+
+class UnlockRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "email"})

@@ -63,6 +63,14 @@ def check(email: str, now: datetime | None = None) -> bool:
     return True
 
 
+def is_locked(email: str, now: datetime | None = None) -> bool:
+    try:
+        check(email, now)
+    except TooManyAttempts:
+        return True
+    return False
+
+
 def record_failure(email: str, now: datetime | None = None) -> None:
     """Count one failed log-in; raises TooManyAttempts when this failure locks the address.
 

@@ -1,4 +1,5 @@
-"""Signed, expiring tokens for the links in account mails (e-mail confirmation, password reset).
+"""Signed, expiring tokens for the links in account mails (e-mail confirmation, password reset, unlocking
+the log-in).
 
 Tokens hold no secret and are not stored: they are signed with the app's SECRET_KEY, each kind with its
 own salt, and carry short hashes of what must not have changed since they were made (the address for a
@@ -16,6 +17,8 @@ from ..models import User
 
 CONFIRM_SALT = "educussion.accounts.confirm-email"
 RESET_SALT = "educussion.accounts.reset-password"
+UNLOCK_SALT = "educussion.accounts.unlock-login"
+UNLOCK_MAX_AGE = 3600
 
 
 class BadToken(Exception):
@@ -71,3 +74,12 @@ def make_reset_token(user: User) -> str:
 
 def read_reset_token(token: str) -> TokenClaims:
     return _load(RESET_SALT, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+
+
+def make_unlock_token(user: User) -> str:
+    """Unlocks log-in for this address and password (a changed address or password voids it)."""
+    return _dump(UNLOCK_SALT, user.id, user.email + "\n" + user.password_hash)
+
+
+def read_unlock_token(token: str) -> TokenClaims:
+    return _load(UNLOCK_SALT, token, UNLOCK_MAX_AGE)

@@ -12,6 +12,8 @@ ACTION_LABELS = {
     AuditAction.USER_PASSWORD_CHANGED: _l("Password changed"),
     AuditAction.USER_PASSWORD_RESET: _l("Password reset"),
     AuditAction.USER_EMAIL_CONFIRMED: _l("E-mail address confirmed"),
+    AuditAction.USER_LOGGED_OUT_EVERYWHERE: _l("Logged out on every device"),
+    AuditAction.USER_LOGIN_UNLOCKED: _l("Log-in unlocked by a mailed link"),
     AuditAction.VERIFICATION_REQUESTED: _l("Verification requested"),
     AuditAction.VERIFICATION_APPROVED: _l("Verification approved"),
     AuditAction.VERIFICATION_REJECTED: _l("Verification rejected"),

@@ -5,11 +5,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from ..board import queries as board_queries
 from ..models import Post, utcnow
+from ..urls import absolute_url, base_url
 from . import queries
 
 bp = Blueprint("feeds", __name__)
@@ -49,7 +50,7 @@ def _author(post: Post) -> str:
 
 def _entry(post: Post) -> Entry:
     thread = post.thread
-    permalink = url_for("board.permalink", post_id=post.id, _external=True)
+    permalink = absolute_url("board.permalink", post_id=post.id)
     return Entry(
         id=permalink,
         title=thread.title if post.position == 1 else _("Re: %(title)s", title=thread.title),
@@ -57,7 +58,7 @@ def _entry(post: Post) -> Entry:
         published=rfc3339(post.created_at),
         updated=rfc3339(_last_change(post)),
         author=_author(post),
-        author_uri=url_for("orgs.member", user_id=post.author_id, _external=True),
+        author_uri=absolute_url("orgs.member", user_id=post.author_id),
         category_term=thread.theme.slug,
         category_label=thread.theme.name,
         content_html=post.body_html,  # a plain str: the template escapes it once, as type="html" wants
@@ -65,11 +66,11 @@ def _entry(post: Post) -> Entry:
 
 
 def _feed(title: str, alternate: str, posts: list[Post]) -> Response:
-    self_url = url_for(request.endpoint, _external=True, **(request.view_args or {}))
+    self_url = absolute_url(request.endpoint, **(request.view_args or {}))
     updated = max((_last_change(post) for post in posts), default=utcnow())
     xml = render_template(
         "feeds/atom.xml", title=title, feed_id=self_url, self_url=self_url, alternate=alternate,
-        base=request.host_url, site_name=_("Educussion board"), updated=rfc3339(updated),
+        base=base_url() + "/", site_name=_("Educussion board"), updated=rfc3339(updated),
         entries=[_entry(post) for post in posts],
     )
     return Response(_NOT_IN_XML.sub("", xml), content_type=ATOM_CONTENT_TYPE)
@@ -77,7 +78,7 @@ def _feed(title: str, alternate: str, posts: list[Post]) -> Response:
 
 @bp.get("/feeds/board.atom")
 def board():
-    return _feed(_("Educussion board: new posts"), url_for("board.index", _external=True), queries.board_posts())
+    return _feed(_("Educussion board: new posts"), absolute_url("board.index"), queries.board_posts())
 
 
 @bp.get("/themes/<slug>/feed.atom")
@@ -86,7 +87,7 @@ def theme(slug: str):
     if found is None:
         abort(404)
     return _feed(_("%(theme)s: new threads", theme=found.name),
-                 url_for("board.show_theme", slug=found.slug, _external=True), queries.theme_opening_posts(found))
+                 absolute_url("board.show_theme", slug=found.slug), queries.theme_opening_posts(found))
 
 
 @bp.get("/threads/<int:thread_id>/feed.atom")
@@ -95,4 +96,4 @@ def thread(thread_id: int):
     if found is None:
         abort(404)
     return _feed(_("%(title)s: new posts", title=found.title),
-                 url_for("board.show_thread", thread_id=found.id, _external=True), queries.thread_posts(found))
+                 absolute_url("board.show_thread", thread_id=found.id), queries.thread_posts(found))

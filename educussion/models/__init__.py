@@ -31,7 +31,7 @@ from .moderation import (
     WatchedWordAction,
 )
 from .search import SearchLog, SearchOutbox
-from .security import LoginThrottle
+from .security import LoginSession, LoginThrottle
 from .twostep import RecoveryCode, TwoStepSetting
 from .types import utcnow
 from .verification import Invitation, RequestStatus, VerificationRequest
@@ -59,6 +59,7 @@ __all__ = [
     "WatchedWord",
     "WatchedWordAction",
     "Invitation",
+    "LoginSession",
     "LoginThrottle",
     "OrganisationKind",
     "OutgoingMail",

@@ -139,8 +139,14 @@ class User(UserMixin, db.Model):
         viewonly=True,
     )
 
+    # The secret of the log-in session this request runs in (set by accounts.sessions; not a column).
+    login_secret = None  # str | None
+
     def get_id(self) -> str:
-        return self.session_token
+        """What the session and "remember me" cookies carry: session_token.secret of this log-in (see
+        LoginSession); rotating session_token still ends every one of them. A bare session_token (cookies
+        from before log-in sessions existed) is still read, and its log-out rotates the token."""
+        return f"{self.session_token}.{self.login_secret}" if self.login_secret else self.session_token
 
     @property
     def is_suspended(self) -> bool:

@@ -18,6 +18,8 @@ class AuditAction(str, enum.Enum):
     USER_PASSWORD_CHANGED = "user.password_changed"
     USER_PASSWORD_RESET = "user.password_reset"
     USER_EMAIL_CONFIRMED = "user.email_confirmed"
+    USER_LOGGED_OUT_EVERYWHERE = "user.logged_out_everywhere"
+    USER_LOGIN_UNLOCKED = "user.login_unlocked"
     VERIFICATION_REQUESTED = "verification.requested"
     VERIFICATION_APPROVED = "verification.approved"
     VERIFICATION_REJECTED = "verification.rejected"

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
 
+from ..accounts import services as account_services
 from ..errors import InvalidInput, PermissionDenied, TooManyAttempts
 from ..forms import attach_error
 from ..orgs import queries as org_queries
@@ -55,6 +56,7 @@ def verify():
             attach_error(form, error)
         else:
             data = pending.finish()
+            account_services.open_session(user)
             login_user(user, remember=data.get("remember", False))
             flash(_("You are logged in."), "success")
             if used_recovery_code:

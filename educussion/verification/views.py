@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user
 from wtforms import SelectChoice
 
 from ..archives import MAX_UNCOMPRESSED_BYTES
+from ..accounts import services as account_services
 from ..errors import InvalidInput, PermissionDenied
 from ..forms import attach_error
 from ..models import Role
@@ -126,6 +127,7 @@ def accept_invitation(token: str):
         except InvalidInput as error:
             attach_error(form, error)
         else:
+            account_services.open_session(user)
             login_user(user)
             flash(_("Welcome! Your account is verified."), "success")
             return redirect(url_for("accounts.profile"))

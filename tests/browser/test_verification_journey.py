@@ -83,7 +83,8 @@ def test_a_municipal_employee_registers_is_verified_and_starts_a_thread(mail_ser
     account_nav = page.locator("nav.account-nav")
     flash_success = page.locator(".flash--success")
 
-    # 1. A visitor registers and lands on the profile, where the address is not confirmed yet.
+    # 1. A visitor registers (the answer is the same for any address, so it logs nobody in), logs in and
+    #    finds on the profile that the address is not confirmed yet.
     page.goto(server + "/")
     account_nav.locator('a[href="/register"]').click()
     register = page.locator('form[action="/register"]')
@@ -92,6 +93,13 @@ def test_a_municipal_employee_registers_is_verified_and_starts_a_thread(mail_ser
     register.locator('[name="password"]').fill(MEMBER_PASSWORD)
     register.locator('[name="password_confirm"]').fill(MEMBER_PASSWORD)
     register.locator('button[type="submit"]').click()
+    expect(page).to_have_url(server + "/login")
+    expect(page.locator(".flash--info")).to_contain_text(MEMBER_EMAIL)
+    login = page.locator('form[action="/login"]')
+    login.locator('[name="email"]').fill(MEMBER_EMAIL)
+    login.locator('[name="password"]').fill(MEMBER_PASSWORD)
+    login.locator('button[type="submit"]').click()
+    page.goto(server + "/profile")
     expect(page).to_have_url(server + "/profile")
     expect(page.locator("#email-unconfirmed")).to_be_visible()
     expect(page.locator("#email-confirmed")).to_have_count(0)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -12,7 +12,7 @@ from .services import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
 REQUIRED = _l("This field is required.")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "username"})
     password = PasswordField(
         _l("Password"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "current-password"}
@@ -21,7 +21,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "email"})
     display_name = StringField(
         _l("Name"),
@@ -47,14 +47,14 @@ def locale_choices():
             SelectChoice("en", "English")]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(
         _l("Name"), [DataRequired(REQUIRED), Length(max=MAX_NAME_LENGTH)], render_kw={"autocomplete": "name"}
     )
     locale = SelectField(_l("Language"), choices=locale_choices)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "current-password"}
     )
@@ -71,15 +71,15 @@ class PasswordForm(FlaskForm):
     )
 
 
-class ResendConfirmationForm(FlaskForm):
+class ResendConfirmationForm(Form):
     """A button only: asks for a new confirmation link (the form carries the CSRF token)."""
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "email"})
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         [DataRequired(REQUIRED), Length(min=MIN_PASSWORD_LENGTH)],
@@ -93,9 +93,9 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A button only (log out on every device, unlock): the form carries the CSRF token."""
 
 
-class UnlockRequestForm(FlaskForm):
+class UnlockRequestForm(Form):
     email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "email"})

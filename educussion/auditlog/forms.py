@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -20,7 +20,7 @@ def action_choices() -> list[SelectChoice]:
     return choices
 
 
-class AuditLogFilterForm(FlaskForm):
+class AuditLogFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter
 

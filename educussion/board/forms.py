@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -18,7 +18,7 @@ def new_idempotency_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-class _PostingForm(FlaskForm):
+class _PostingForm(Form):
     # Issued with the form and sent back with it: the same key twice creates one post.
     idempotency_key = HiddenField(default=new_idempotency_key)
 
@@ -38,7 +38,7 @@ class ReplyForm(_PostingForm):
     )
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(Form):
     title = StringField(_l("Title"), [Length(max=MAX_TITLE_LENGTH)])
     body = TextAreaField(
         _l("Body"), [DataRequired(REQUIRED), Length(max=MAX_BODY_LENGTH)], description=BODY_HELP,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField)
 from wtforms.validators import NumberRange, Optional
@@ -19,7 +19,7 @@ FORMAT_LABELS = {
 }
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     scope = RadioField(_l("What to summarise"), default="board", choices=[
         SelectChoice("board", _l("The whole board")), SelectChoice("theme", _l("One theme")),
         SelectChoice("thread", _l("One thread"))], validate_choice=False)

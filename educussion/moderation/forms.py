@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import Length, NumberRange, Optional
@@ -17,7 +17,7 @@ def reason_field(label=_l("Reason"), description=REASON_HELP) -> TextAreaField:
     return TextAreaField(label, [Length(max=1000)], description=description, render_kw={"rows": 2})
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = SelectField(
         _l("Reason"),
         choices=[SelectChoice(reason.value, REPORT_REASON_LABELS[reason])
@@ -28,19 +28,19 @@ class ReportForm(FlaskForm):
                             description=_l("Required for “Other”. Only the secretariat and moderators read it."))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """One reason and a button per action (name="action")."""
     reason = reason_field()
     action = HiddenField()
     next = HiddenField()
 
 
-class MoveThreadForm(FlaskForm):
+class MoveThreadForm(Form):
     theme = SelectField(_l("Move to theme"), coerce=int, validate_choice=False)
     reason = reason_field()
 
 
-class MovePostsForm(FlaskForm):
+class MovePostsForm(Form):
     posts = SelectMultipleField(_l("Posts to move"), coerce=int, validate_choice=False,
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     target = IntegerField(_l("Into the existing thread number"), [Optional()],
@@ -50,7 +50,7 @@ class MovePostsForm(FlaskForm):
     reason = reason_field()
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -75,7 +75,7 @@ def _action_choices():
     return [SelectChoice(action.value, label) for action, label in WATCHED_ACTION_LABELS.items()]
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     premoderated_roles = SelectMultipleField(
         _l("Roles whose posts wait for approval"), validate_choice=False,
         choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role if role != Role.SECRETARIAT],
@@ -89,7 +89,7 @@ class SettingsForm(FlaskForm):
     reason = TextAreaField(_l("Note for the audit log (optional)"), [Length(max=1000)], render_kw={"rows": 2})
 
 
-class WatchedWordForm(FlaskForm):
+class WatchedWordForm(Form):
     pattern = StringField(_l("Word or pattern"), [Length(max=500)])
     is_regex = BooleanField(_l("Regular expression"))
     label = StringField(_l("What the author is told (optional)"), [Length(max=200)],
@@ -97,18 +97,18 @@ class WatchedWordForm(FlaskForm):
     action = SelectField(_l("What happens"), choices=_action_choices(), validate_choice=False)
 
 
-class PresetForm(FlaskForm):
+class PresetForm(Form):
     preset = HiddenField()
     action = SelectField(_l("What happens"), choices=_action_choices(), validate_choice=False)
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     email = EmailField(_l("Member's e-mail address"), [Length(max=254)])
     theme = SelectField(_l("Theme"), coerce=int, validate_choice=False)
     reason = reason_field()
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     until = DateField(_l("Suspended until (inclusive)"), [Optional()],
                       description=_l("Leave empty for an indefinite suspension."))
     reason = reason_field(_l("Reason"), _l("Recorded in the audit log and shown to the member."))

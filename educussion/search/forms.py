@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
@@ -15,7 +15,7 @@ def prefecture_choices():
         SelectChoice(m.prefecture, m.prefecture) for m in load_municipalities() if m.kind == "prefecture"]
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # a GET search
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length
 
@@ -11,7 +11,7 @@ from ..board.services import MAX_BODY_LENGTH
 from ..models import OUTCOME_LABELS, Outcome
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(Form):
     outcome = SelectField(_l("Outcome"), validate_choice=False,
                           choices=[SelectChoice(o.value, OUTCOME_LABELS[o]) for o in Outcome])
     conclusion = TextAreaField(_l("Conclusion (まとめ)"), [Length(max=MAX_BODY_LENGTH)], render_kw={"rows": 10},

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from flask_wtf.file import FileField
 from wtforms import SelectChoice
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
@@ -20,7 +20,7 @@ def role_choices(*, with_secretariat: bool = False):
     return [SelectChoice(role.value, ROLE_LABELS[role]) for role in roles]
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     role = HiddenField()
     municipality_code = HiddenField()
     organisation_name = StringField(
@@ -42,7 +42,7 @@ class RequestForm(FlaskForm):
     note = TextAreaField(_l("Note for the secretariat (optional)"), [Length(max=2000)], render_kw={"rows": 4})
 
 
-class MunicipalitySearchForm(FlaskForm):
+class MunicipalitySearchForm(Form):
     class Meta:
         csrf = False  # a GET search
 
@@ -50,7 +50,7 @@ class MunicipalitySearchForm(FlaskForm):
                     description=_l("e.g. 412040, 41204 or 多久市"))
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -59,21 +59,21 @@ class QueueFilterForm(FlaskForm):
     older_than = IntegerField(_l("Waiting at least (days)"), [Optional()])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     title = StringField(_l("Title or position"), [Length(max=100)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(_l("Reason (the member will read it)"), [DataRequired(REQUIRED), Length(max=2000)],
                            render_kw={"rows": 3})
 
 
-class EndVerificationForm(FlaskForm):
+class EndVerificationForm(Form):
     reason = TextAreaField(_l("Reason"), [DataRequired(REQUIRED), Length(max=1000)], render_kw={"rows": 2},
                            description=_l("e.g. 任期満了のため, 異動のため"))
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)])
     display_name = StringField(_l("Name (optional)"), [Length(max=100)])
     role = SelectField(_l("Role"), choices=lambda: role_choices(with_secretariat=True))
@@ -84,14 +84,14 @@ class InvitationForm(FlaskForm):
                         description=_l("For mayors the title follows from the local government (市長, 町長, …)."))
 
 
-class BulkInvitationForm(FlaskForm):
+class BulkInvitationForm(Form):
     file = FileField(
         _l("Member list (CSV or XLSX)"),
         description=_l("Columns: email, name, role, organisation, title. Roles: mayor, municipal_staff, company, "
                        "academic, secretariat."))
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     display_name = StringField(_l("Name"), [DataRequired(REQUIRED), Length(max=100)],
                                description=_l("Family name first, as it should appear on your posts (e.g. 山田 太郎)."))
     password = PasswordField(

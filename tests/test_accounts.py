@@ -136,3 +136,13 @@ def test_password_change_with_wrong_current_password(client, login_as):
 def test_affiliation_reads_the_japanese_way(organisation, title, expected):
     from educussion.models import format_affiliation
     assert format_affiliation(organisation, title) == expected
+
+
+def test_registration_shows_every_error_at_once_and_keeps_what_was_typed(client):
+    response = client.post("/register", data={"email": "not-an-address", "display_name": "山田 太郎",
+                                              "password": "short", "password_confirm": "different"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="email-error"' in page and "メールアドレスの形式が正しくありません。" in page
+    assert 'id="password-error"' in page and 'id="password_confirm-error"' in page
+    assert 'value="not-an-address"' in page and 'value="山田 太郎"' in page

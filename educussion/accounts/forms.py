@@ -5,11 +5,12 @@ from flask_babel import lazy_gettext as _l
 from ..forms import Form
 from wtforms import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from .services import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
 
 REQUIRED = _l("This field is required.")
+BAD_EMAIL = _l("The e-mail address is not in a valid format.")  # the service's own words for the same mistake
 
 
 class LoginForm(Form):
@@ -22,7 +23,8 @@ class LoginForm(Form):
 
 
 class RegisterForm(Form):
-    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "email"})
+    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED), Email(BAD_EMAIL)],
+                       render_kw={"autocomplete": "email"})
     display_name = StringField(
         _l("Name"),
         [DataRequired(REQUIRED), Length(max=MAX_NAME_LENGTH)],
@@ -76,7 +78,8 @@ class ResendConfirmationForm(Form):
 
 
 class ForgotPasswordForm(Form):
-    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "email"})
+    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED), Email(BAD_EMAIL)],
+                       render_kw={"autocomplete": "email"})
 
 
 class ResetPasswordForm(Form):
@@ -98,4 +101,5 @@ class ButtonForm(Form):
 
 
 class UnlockRequestForm(Form):
-    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)], render_kw={"autocomplete": "email"})
+    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED), Email(BAD_EMAIL)],
+                       render_kw={"autocomplete": "email"})

@@ -6,7 +6,7 @@ from ..forms import Form
 from flask_wtf.file import FileField
 from wtforms import SelectChoice
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..models import ROLE_LABELS, Role
 
@@ -74,7 +74,8 @@ class EndVerificationForm(Form):
 
 
 class InvitationForm(Form):
-    email = EmailField(_l("E-mail address"), [DataRequired(REQUIRED)])
+    email = EmailField(_l("E-mail address"),
+                       [DataRequired(REQUIRED), Email(_l("The e-mail address is not in a valid format."))])
     display_name = StringField(_l("Name (optional)"), [Length(max=100)])
     role = SelectField(_l("Role"), choices=lambda: role_choices(with_secretariat=True))
     organisation = StringField(

@@ -77,6 +77,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .params import BoundedIntConverter
+
+    # Before any route is added: <int:...> beyond the INTEGER columns is a 404, never a database error.
+    app.url_map.converters["int"] = BoundedIntConverter
     from .accounts.views import bp as accounts_bp
     from .auditlog.views import bp as auditlog_bp
     from .board.views import bp as board_bp
@@ -110,18 +114,31 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import i18n, text
+    from .forms import max_length_of
+    from .limits import limit_note
     from .permissions import TEMPLATE_PREDICATES
 
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+    app.jinja_env.globals.update(max_length_of=max_length_of, limit_note=limit_note)
     app.jinja_env.filters["excerpt"] = text.excerpt
     i18n.register_template_helpers(app)
 
 
 def register_request_hooks(app: Flask) -> None:
     from . import i18n, security
+    from .drafts import keeping
+    from .errors import ForbiddenCharacter
+    from .params import has_nul
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # PostgreSQL cannot store a NUL character; nobody types one. Refused with a message, at one place.
+        if has_nul():
+            raise ForbiddenCharacter()
 
     app.before_request(i18n.remember_requested_language)
     app.after_request(security.set_security_headers)
+    keeping.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -75,9 +75,20 @@ def test_csrf_failure_never_offers_to_send_the_forged_request_again(app, make_ap
         _assert_no_resubmit_form(page, f"/threads/{thread.id}/reply", forged)
         assert "市として&lt;b&gt;賛成&lt;/b&gt;します" in page and "readonly" in page
         assert f'href="/threads/{thread.id}/reply"' in page  # the normal form, opened from the board
-        draft = db.session.execute(select(Draft)).scalar_one()
-        assert (draft.user_id, draft.body) == (mayor.id, "市として<b>賛成</b>します")
+        # Text from another site never becomes the member's draft (it would replace their own).
+        assert db.session.execute(select(func.count(Draft.id))).scalar_one() == 0
         assert db.session.execute(select(func.count(Post.id))).scalar_one() == 1
+
+        # The same failure from the board's own page (the page had expired): kept as the draft, restored
+        # into the normal form.
+        own = {"body": "自分で書いた返信", "idempotency_key": "k", "csrf_token": "expired"}
+        response = client.post(f"/threads/{thread.id}/reply", data=own,
+                               headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+        assert response.status_code == 400
+        _assert_no_resubmit_form(response.get_data(as_text=True), f"/threads/{thread.id}/reply", own)
+        draft = db.session.execute(select(Draft)).scalar_one()
+        assert (draft.user_id, draft.body) == (mayor.id, "自分で書いた返信")
+        assert "自分で書いた返信" in client.get(f"/threads/{thread.id}").get_data(as_text=True)
 
         secretariat = make_user(Role.SECRETARIAT)
         with client.session_transaction() as session:

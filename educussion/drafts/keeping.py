@@ -6,7 +6,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask import Flask, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
@@ -81,6 +83,23 @@ def save_for_current_user(kind: DraftKind, target: str, title: str, body: str) -
         return False
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url or "")
+    return parts.scheme, parts.netloc
+
+
+def from_this_site() -> bool:
+    """Whether the request came from a page of the board (not a form on another site). Text from another
+    site is shown to copy but never becomes a draft: it must not replace the member's own."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site:
+        return fetch_site in ("same-origin", "none")
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return True  # an older browser: its SameSite=Lax session cookie is sent by this site's pages only
+    return _origin(source) in {_origin(current_app.config["BASE_URL"]), _origin(request.host_url)}
+
+
 def keep_typed_text() -> Kept:
     """What the failed request carried that a person typed: saved as a draft when it was a board posting
     form, and listed for the error page to show read-only."""
@@ -90,7 +109,8 @@ def keep_typed_text() -> Kept:
     url = None
     if target is not None:
         kind, key = target
-        saved = save_for_current_user(kind, key, _typed("title"), _typed("body"))
+        if from_this_site():
+            saved = save_for_current_user(kind, key, _typed("title"), _typed("body"))
         url = form_url(kind, key)
     elif request.url_rule is not None and "GET" in request.url_rule.methods:
         url = request.path  # the same page opened fresh: its own form, never this request's values

@@ -1,6 +1,7 @@
 /* Progressive enhancement for forms (the pages work without it):
    - a live character count beside fields with a limit (data-max-length); nothing is ever cut;
-   - autosave of drafts every few seconds while typing, in forms marked data-draft-url. */
+   - autosave of drafts every few seconds while typing, in forms marked data-draft-url
+     (POST /drafts with the form's CSRF token; the server keeps one draft per member and form). */
 (function () {
   "use strict";
 
@@ -31,12 +32,14 @@
     var status = form.querySelector("[data-draft-status]");
     var timer = null;
     var lastSent = null;
+    var sending = false;
     function fieldValue(name) {
       var field = form.elements.namedItem(name);
       return field && field.value !== undefined ? field.value : "";
     }
     function save() {
       timer = null;
+      if (sending) { return; }
       var data = new FormData();
       data.append("csrf_token", fieldValue("csrf_token"));
       data.append("kind", form.dataset.draftKind);
@@ -56,9 +59,14 @@
         if (status) { status.textContent = status.dataset.failed; }
       });
     }
+    // Every few seconds while typing (not only after a pause), and once more after the last key.
     form.addEventListener("input", function () {
-      if (timer) { clearTimeout(timer); }
-      timer = setTimeout(save, 3000);
+      if (!timer && !sending) { timer = setTimeout(save, 3000); }
+    });
+    // Once the form itself is sent, the post replaces the draft: no autosave may recreate it.
+    form.addEventListener("submit", function () {
+      sending = true;
+      if (timer) { clearTimeout(timer); timer = null; }
     });
   }
 

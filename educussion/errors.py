@@ -45,13 +45,13 @@ def _kept():
     return keep_typed_text() if request.method == "POST" else None
 
 
-# POST-only addresses without an object in the URL → the page that shows their form.
+# POST-only addresses without an object in the URL → the page that shows their form. (Downloads such as
+# the audit log's export stay a 405: a GET must never look like it could export.)
 _FORM_PAGES = {
     "notifications.mark_read": "notifications.index",
     "notifications.mark_all_read": "notifications.index",
     "accounts.change_password": "accounts.profile",
     "accounts.logout": "board.index",
-    "auditlog.export": "auditlog.index",
     "moderation.add_word": "moderation.settings",
     "moderation.add_preset": "moderation.settings",
     "moderation.revoke": "moderation.moderators",

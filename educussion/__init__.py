@@ -5,7 +5,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, flash
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -128,13 +128,16 @@ def register_request_hooks(app: Flask) -> None:
     from . import i18n, security
     from .drafts import keeping
     from .errors import ForbiddenCharacter
-    from .params import has_nul
+    from .params import form_or_path_has_nul, strip_nul_from_query
 
     @app.before_request
-    def _refuse_nul() -> None:
-        # PostgreSQL cannot store a NUL character; nobody types one. Refused with a message, at one place.
-        if has_nul():
+    def _no_nul() -> None:
+        # PostgreSQL cannot store a NUL character and nobody types one; handled here, once for every view:
+        # removed from query parameters (with a message), refused in forms (with the text shown back).
+        if form_or_path_has_nul():
             raise ForbiddenCharacter()
+        if strip_nul_from_query():
+            flash(gettext("A character that cannot be used (NUL) was removed from the address."), "info")
 
     app.before_request(i18n.remember_requested_language)
     app.after_request(security.set_security_headers)

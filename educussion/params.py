@@ -4,6 +4,7 @@ refuses a NUL character anywhere in a request (PostgreSQL cannot store one)."""
 from __future__ import annotations
 
 from flask import request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 MAX_INT = 2**31 - 1  # the INTEGER columns' range (ids, counts, page numbers)
@@ -48,12 +49,20 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def has_nul() -> str | None:
-    """The name of the first query parameter, form field or path with a NUL character, or None."""
-    if "\x00" in request.path:
-        return "path"
-    for source in (request.args, request.form):
-        for name, value in source.items(multi=True):
-            if "\x00" in name or "\x00" in value:
-                return name
-    return None
+def _with_nul(values) -> bool:
+    return any("\x00" in name or "\x00" in value for name, value in values.items(multi=True))
+
+
+def strip_nul_from_query() -> bool:
+    """Remove NUL characters from the query parameters (search words, filters); True if there were any.
+    Nobody types one, and a filter without it means the same."""
+    if not _with_nul(request.args):
+        return False
+    request.args = ImmutableMultiDict(
+        [(name.replace("\x00", ""), value.replace("\x00", "")) for name, value in request.args.items(multi=True)])
+    return True
+
+
+def form_or_path_has_nul() -> bool:
+    """Whether the path or a form field holds a NUL character (refused: the form's text is shown back)."""
+    return "\x00" in request.path or _with_nul(request.form)

@@ -5,7 +5,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, flash
 from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -79,6 +79,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .params import BoundedIntConverter
+
+    # Before any route is added: <int:...> beyond the INTEGER columns is a 404, never a database error.
+    app.url_map.converters["int"] = BoundedIntConverter
     from .accounts.views import bp as accounts_bp
     from .auditlog.views import bp as auditlog_bp
     from .board.views import bp as board_bp
@@ -114,18 +118,34 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import i18n, text
+    from .forms import max_length_of
+    from .limits import limit_note
     from .permissions import TEMPLATE_PREDICATES
 
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+    app.jinja_env.globals.update(max_length_of=max_length_of, limit_note=limit_note)
     app.jinja_env.filters["excerpt"] = text.excerpt
     i18n.register_template_helpers(app)
 
 
 def register_request_hooks(app: Flask) -> None:
     from . import i18n, security
+    from .drafts import keeping
+    from .errors import ForbiddenCharacter
+    from .params import form_or_path_has_nul, strip_nul_from_query
+
+    @app.before_request
+    def _no_nul() -> None:
+        # PostgreSQL cannot store a NUL character and nobody types one; handled here, once for every view:
+        # removed from query parameters (with a message), refused in forms (with the text shown back).
+        if form_or_path_has_nul():
+            raise ForbiddenCharacter()
+        if strip_nul_from_query():
+            flash(gettext("A character that cannot be used (NUL) was removed from the address."), "info")
 
     app.before_request(i18n.remember_requested_language)
     app.after_request(security.set_security_headers)
+    keeping.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -99,21 +99,67 @@ def test_every_form_carries_a_csrf_token(make_app):
     assert len({action for _url, action in forms}) >= 20  # the crawl reached the board's forms
 
 
-def test_csrf_failure_explains_and_keeps_the_input(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    with app.app_context():
-        user = make_user(Role.MAYOR)
-        with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-        body = "長い時間をかけて書いた本文です。"
-        response = client.post(
-            "/themes/infrastructure/new", data={"title": "題名", "body": body, "idempotency_key": "k"})
+def _forged(client, path, data):
+    """A cross-site form posted with the member's cookies but without (or with a wrong) token."""
+    return client.post(path, data=data, headers={"Origin": "https://evil.example"})
+
+
+def _assert_no_resubmit_form(page, path, forged):
+    assert "<form" not in page.split('<main', 1)[1].split("</main>", 1)[0], "no form at all in the page body"
+    assert f'action="{path}"' not in page
+    hidden = re.findall(r'<input[^>]*type="hidden"[^>]*>', page)
+    for value in forged.values():
+        assert not any(f'value="{value}"' in field for field in hidden), value
+
+
+def test_csrf_failure_never_offers_to_send_the_forged_request_again(app, make_app):
+    """Issue 21.2: a forged reply and a forged secretariat action are not turned into a ready-to-submit form.
+    The typed text is shown to copy (read-only, escaped) and, for the reply, kept as the member's draft and
+    restored into the normal form opened from the board."""
+    from educussion.extensions import db
+    from educussion.models import Draft, Post, ThemeModerator
+    from sqlalchemy import func, select
+
+    csrf_app = make_app(WTF_CSRF_ENABLED=True)
+    client = csrf_app.test_client()
+    with csrf_app.app_context():
+        mayor = make_user(Role.MAYOR)
+        thread = make_thread()
+        company = make_user(Role.COMPANY)
+        with client.session_transaction() as session:  # logged in, e.g. through 「ログインしたままにする」
+            session["_user_id"] = mayor.get_id()
+        forged = {"body": "市として<b>賛成</b>します", "idempotency_key": "forged-key-123"}
+        response = _forged(client, f"/threads/{thread.id}/reply", {**forged, "csrf_token": "wrong"})
         page = response.get_data(as_text=True)
         assert response.status_code == 400
-        assert "もう一度送信" in page
-        assert body in page and "題名" in page
-        assert 'name="csrf_token"' in page and 'action="/themes/infrastructure/new"' in page
+        _assert_no_resubmit_form(page, f"/threads/{thread.id}/reply", forged)
+        assert "市として&lt;b&gt;賛成&lt;/b&gt;します" in page and "readonly" in page
+        assert f'href="/threads/{thread.id}/reply"' in page  # the normal form, opened from the board
+        # Text from another site never becomes the member's draft (it would replace their own).
+        assert db.session.execute(select(func.count(Draft.id))).scalar_one() == 0
+        assert db.session.execute(select(func.count(Post.id))).scalar_one() == 1
+
+        # The same failure from the board's own page (the page had expired): kept as the draft, restored
+        # into the normal form.
+        own = {"body": "自分で書いた返信", "idempotency_key": "k", "csrf_token": "expired"}
+        response = client.post(f"/threads/{thread.id}/reply", data=own,
+                               headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+        assert response.status_code == 400
+        _assert_no_resubmit_form(response.get_data(as_text=True), f"/threads/{thread.id}/reply", own)
+        draft = db.session.execute(select(Draft)).scalar_one()
+        assert (draft.user_id, draft.body) == (mayor.id, "自分で書いた返信")
+        assert "自分で書いた返信" in client.get(f"/threads/{thread.id}").get_data(as_text=True)
+
+        secretariat = make_user(Role.SECRETARIAT)
+        with client.session_transaction() as session:
+            session["_user_id"] = secretariat.get_id()
+        forged = {"email": company.email, "theme": "1", "reason": "急ぎ対応のため"}
+        response = _forged(client, "/moderation/moderators", forged)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        _assert_no_resubmit_form(page, "/moderation/moderators", forged)
+        assert company.email not in page
+        assert db.session.execute(select(func.count(ThemeModerator.id))).scalar_one() == 0
 
 
 def test_production_refuses_the_development_secret(monkeypatch):

@@ -7,6 +7,7 @@ from wtforms import SelectChoice
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from ..forms import MaxLength
 from .services import MAX_NAME_LENGTH, MIN_PASSWORD_LENGTH
 
 REQUIRED = _l("This field is required.")
@@ -27,7 +28,7 @@ class RegisterForm(Form):
                        render_kw={"autocomplete": "email"})
     display_name = StringField(
         _l("Name"),
-        [DataRequired(REQUIRED), Length(max=MAX_NAME_LENGTH)],
+        [DataRequired(REQUIRED), MaxLength(MAX_NAME_LENGTH)],
         description=_l("Family name first, as it should appear on your posts (e.g. 山田 太郎)."),
         render_kw={"autocomplete": "name"},
     )
@@ -51,7 +52,7 @@ def locale_choices():
 
 class ProfileForm(Form):
     display_name = StringField(
-        _l("Name"), [DataRequired(REQUIRED), Length(max=MAX_NAME_LENGTH)], render_kw={"autocomplete": "name"}
+        _l("Name"), [DataRequired(REQUIRED), MaxLength(MAX_NAME_LENGTH)], render_kw={"autocomplete": "name"}
     )
     locale = SelectField(_l("Language"), choices=locale_choices)
 

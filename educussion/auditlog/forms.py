@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..forms import Form
-from wtforms import DateField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Optional, ValidationError
 
+from ..forms import BoundedDateField, Form, MaxLength
 from .labels import ACTION_LABELS, GROUP_LABELS, actions_in_group
 
 
@@ -25,11 +25,11 @@ class AuditLogFilterForm(Form):
         csrf = False  # a GET filter
 
     action = SelectField(_l("Action"), choices=action_choices, default="")
-    actor = StringField(_l("Actor"), [Optional(), Length(max=100)], description=_l("Part of a name or e-mail address"))
-    target = StringField(_l("Target"), [Optional(), Length(max=100)],
+    actor = StringField(_l("Actor"), [Optional(), MaxLength(100)], description=_l("Part of a name or e-mail address"))
+    target = StringField(_l("Target"), [Optional(), MaxLength(100)],
                          description=_l("Part of a thread title, name or code"))
-    start = DateField(_l("From"), [Optional()])
-    end = DateField(_l("Until"), [Optional()])
+    start = BoundedDateField(_l("From"), [Optional()])
+    end = BoundedDateField(_l("Until"), [Optional()])
 
     def validate_end(self, field):
         if field.data and self.start.data and field.data < self.start.data:

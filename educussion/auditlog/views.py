@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import PermissionDenied
+from ..params import page_arg
 from ..permissions import can_manage_moderation
 from . import queries, services
 from .forms import AuditLogFilterForm
@@ -40,7 +41,7 @@ def _filters() -> tuple[AuditLogFilterForm, queries.Filters]:
 def index():
     _secretariat_only()
     form, filters = _filters()
-    page = queries.entries(filters, request.args.get("page", 1, type=int))
+    page = queries.entries(filters, page_arg(1))
     return render_template("auditlog/index.html", form=form, page=page, filter_args=filters.as_args(),
                            columns=queries.COLUMNS, action_label=action_label, target_type_label=target_type_label,
                            target_label=target_label)

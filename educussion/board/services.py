@@ -8,9 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, mail, text
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
+from ..drafts import services as drafts
 from ..extensions import db
-from ..models import (AuditAction, NotificationKind, Post, PostRevision, Report, ReportReason, Theme, Thread, User,
-                      Visibility, utcnow)
+from ..limits import MAX_BODY_LENGTH, MAX_TITLE_LENGTH, too_long_message
+from ..models import (AuditAction, DraftKind, NotificationKind, Post, PostRevision, Report, ReportReason, Theme,
+                      Thread, User, Visibility, utcnow)
 from ..moderation import policy
 from ..notifications import services as notifications
 from ..notifications.services import notify
@@ -18,8 +20,7 @@ from ..permissions import can_edit_post, can_reply, can_start_thread
 from ..search import services as search
 from . import counters
 
-MAX_TITLE_LENGTH = 120
-MAX_BODY_LENGTH = 20000
+__all__ = ["MAX_BODY_LENGTH", "MAX_TITLE_LENGTH"]
 
 
 def clean_title(title: str) -> str:
@@ -27,7 +28,7 @@ def clean_title(title: str) -> str:
     if not title:
         raise InvalidInput("title", _("Please enter a title."))
     if len(title) > MAX_TITLE_LENGTH:
-        raise InvalidInput("title", _("Use at most %(count)d characters.", count=MAX_TITLE_LENGTH))
+        raise InvalidInput("title", too_long_message(_("Title"), MAX_TITLE_LENGTH, len(title)))
     return title
 
 
@@ -36,7 +37,7 @@ def clean_body(body: str) -> str:
     if not body:
         raise InvalidInput("body", _("Please write something."))
     if len(body) > MAX_BODY_LENGTH:
-        raise InvalidInput("body", _("Use at most %(count)d characters.", count=MAX_BODY_LENGTH))
+        raise InvalidInput("body", too_long_message(_("Body"), MAX_BODY_LENGTH, len(body)))
     return body
 
 
@@ -54,7 +55,7 @@ def clean_reason(reason: str | None, field: str = "reason") -> str:
     if not reason:
         raise InvalidInput(field, _("Please enter the reason. It is recorded and shown to the author."))
     if len(reason) > 1000:
-        raise InvalidInput(field, _("Use at most %(count)d characters.", count=1000))
+        raise InvalidInput(field, too_long_message(_("Reason"), 1000, len(reason)))
     return reason
 
 
@@ -133,6 +134,7 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         notifications.follow_thread(actor, thread, auto=True)
         notifications.post_published(post)
         search.queue_post(post.id)
+        drafts.remove_draft(actor, DraftKind.THREAD, theme.slug)
         return post
 
     thread = _run_idempotent(actor, idempotency_key, work).thread
@@ -169,6 +171,7 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
         notifications.follow_thread(actor, thread, auto=True)
         notifications.post_published(post)
         search.queue_post(post.id)
+        drafts.remove_draft(actor, DraftKind.REPLY, thread.id)
         return post
 
     post = _run_idempotent(actor, idempotency_key, work)
@@ -193,6 +196,7 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
                  else policy.screen(actor, post.thread.theme_id, title=new_title, body=body, new_post=False))
     with write_transaction():
         thread = post.thread
+        drafts.remove_draft(actor, DraftKind.EDIT, post.id)
         if body == post.body_source and (new_title is None or new_title == thread.title):
             return post
         now = utcnow()

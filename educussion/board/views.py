@@ -1,17 +1,25 @@
 """The board's pages: home, themes, threads, replies, edits and revision history."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from functools import wraps
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..drafts import keeping
+from ..drafts import queries as draft_queries
+from ..drafts import services as draft_services
 from ..errors import InvalidInput, PermissionDenied
+from ..extensions import login_manager
 from ..forms import attach_error
-from ..models import Visibility
+from ..models import DraftKind, Visibility
+from ..params import page_arg, safe_int
 from ..permissions import can_edit_post, can_read_post_body, can_start_thread, can_view_history, can_view_thread
 from ..notifications import queries as notification_queries
 from . import diff, queries, services
-from .forms import EditPostForm, ReplyForm, ThreadForm
+from .forms import DraftForm, EditPostForm, ReplyForm, ThreadForm
 
 bp = Blueprint("board", __name__)
 
@@ -23,7 +31,39 @@ def _found(thing):
 
 
 def _page_arg() -> int | None:
-    return request.args.get("page", type=int)
+    return page_arg()
+
+
+def login_required_keeping_text(view):
+    """Like login_required; but a posting form sent after the session ended keeps its text (restored into
+    the form once the member has logged in again)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            if request.method == "POST":
+                keeping.keep_typed_text()
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _keep_draft(kind: DraftKind, target, form) -> None:
+    """A submit that failed for any reason keeps its text as the member's draft."""
+    title = form.title.data if "title" in form else ""
+    keeping.save_for_current_user(kind, str(target), title or "", form.body.data or "")
+
+
+def _restore_draft(kind: DraftKind, target, form) -> bool:
+    """Fill a freshly opened form with the member's draft; True when there was one."""
+    draft = draft_queries.draft_for(current_user, kind, str(target))
+    if draft is None:
+        return False
+    form.body.data = draft.body
+    if "title" in form and draft.title:
+        form.title.data = draft.title
+    return True
 
 
 def post_url(post, **kwargs) -> str:
@@ -47,7 +87,7 @@ def show_theme(slug: str):
 
 
 @bp.route("/themes/<slug>/new", methods=["GET", "POST"])
-@login_required
+@login_required_keeping_text
 def new_thread(slug: str):
     theme = _found(queries.theme_by_slug(slug))
     if not can_start_thread(current_user, theme):
@@ -59,6 +99,7 @@ def new_thread(slug: str):
         raise PermissionDenied(
             _("Threads are started by mayors, municipal staff and the secretariat; you can reply in any thread."))
     form = ThreadForm()
+    restored = request.method == "GET" and _restore_draft(DraftKind.THREAD, theme.slug, form)
     if form.validate_on_submit():
         try:
             thread = services.create_thread(
@@ -74,8 +115,11 @@ def new_thread(slug: str):
             else:
                 flash(_("Your thread has been posted."), "success")
             return redirect(url_for("board.show_thread", thread_id=thread.id))
+    if request.method == "POST":
+        _keep_draft(DraftKind.THREAD, theme.slug, form)
     status = 200 if request.method == "GET" else 400
-    return render_template("board/new_thread.html", theme=theme, form=form), status
+    return render_template("board/new_thread.html", theme=theme, form=form, restored=restored,
+                           draft=(DraftKind.THREAD.value, theme.slug)), status
 
 
 def _viewable_thread(thread_id: int):
@@ -88,21 +132,34 @@ def _viewable_thread(thread_id: int):
     abort(404)
 
 
-def _render_thread(thread, reply_form, page_number=None, status=200):
+def _render_thread(thread, reply_form, page_number=None, status=200, restored=False):
     page = queries.thread_posts(thread, page_number, current_app.config["POSTS_PER_PAGE"], current_user)
     conclusion = queries.latest_conclusion(thread) if thread.conclusion_count else None
     return render_template("board/thread.html", thread=thread, page=page, form=reply_form,
-                           conclusion=conclusion), status
+                           conclusion=conclusion, restored=restored,
+                           draft=(DraftKind.REPLY.value, str(thread.id))), status
 
 
 @bp.get("/threads/<int:thread_id>")
 def show_thread(thread_id: int):
     thread = _viewable_thread(thread_id)
-    return _render_thread(thread, ReplyForm(formdata=None), _page_arg())
+    form = ReplyForm(formdata=None)
+    restored = _restore_draft(DraftKind.REPLY, thread.id, form)
+    return _render_thread(thread, form, _page_arg(), restored=restored)
+
+
+@bp.get("/threads/<int:thread_id>/reply")
+def reply_form(thread_id: int):
+    """The reply form's address opened as a page (after logging in again, a bookmark): the thread's last
+    page at its reply form, where the draft is restored."""
+    thread = _viewable_thread(thread_id)
+    last = queries.page_of_position(thread.last_position, current_app.config["POSTS_PER_PAGE"])
+    return redirect(url_for("board.show_thread", thread_id=thread.id, page=last if last > 1 else None,
+                            _anchor="reply"))
 
 
 @bp.post("/threads/<int:thread_id>/reply")
-@login_required
+@login_required_keeping_text
 def reply(thread_id: int):
     thread = _viewable_thread(thread_id)
     form = ReplyForm()
@@ -120,6 +177,7 @@ def reply(thread_id: int):
             else:
                 flash(_("Your reply has been posted."), "success")
             return redirect(post_url(post))
+    _keep_draft(DraftKind.REPLY, thread.id, form)
     # Show the last page, where the reply form is, with what the user wrote.
     return _render_thread(thread, form, page_number=10**9, status=400)
 
@@ -138,7 +196,7 @@ def permalink(post_id: int):
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
-@login_required
+@login_required_keeping_text
 def edit_post(post_id: int):
     post = _found(queries.post_by_id(post_id))
     if not can_edit_post(current_user, post):
@@ -148,9 +206,11 @@ def edit_post(post_id: int):
     form = EditPostForm()
     if not by_moderator:
         del form.reason
+    restored = False
     if request.method == "GET":
         form.body.data = post.body_source
         form.title.data = post.thread.title if is_opening else None
+        restored = _restore_draft(DraftKind.EDIT, post.id, form)
     if form.validate_on_submit():
         try:
             services.edit_post(
@@ -162,9 +222,12 @@ def edit_post(post_id: int):
         else:
             flash(_("Your changes have been saved."), "success")
             return redirect(post_url(post))
+    if request.method == "POST":
+        _keep_draft(DraftKind.EDIT, post.id, form)
     status = 200 if request.method == "GET" else 400
     return render_template("board/edit_post.html", post=post, form=form, is_opening=is_opening,
-                           by_moderator=by_moderator), status
+                           by_moderator=by_moderator, restored=restored,
+                           draft=(DraftKind.EDIT.value, str(post.id))), status
 
 
 @bp.get("/posts/<int:post_id>/history")
@@ -174,3 +237,33 @@ def post_history(post_id: int):
     if not can_view_history(current_user, post):
         raise PermissionDenied(_("Only the author and the secretariat can see the edit history."))
     return render_template("board/history.html", post=post, changes=diff.revision_changes(post.revisions))
+
+
+def _draft_target_allowed(kind: DraftKind, target: str) -> bool:
+    """A draft is kept only for a form the member can open: a thread they can see, a theme, their post."""
+    if kind == DraftKind.THREAD:
+        return queries.theme_by_slug(target) is not None
+    number = safe_int(target, 1)
+    if number is None:
+        return False
+    if kind == DraftKind.REPLY:
+        thread = queries.thread_by_id(number, current_user)
+        return thread is not None and can_view_thread(current_user, thread)
+    post = queries.post_by_id(number)
+    return post is not None and can_edit_post(current_user, post)
+
+
+@bp.post("/drafts")
+def save_draft():
+    """Autosave while typing (static/js/forms.js): keeps the text of a form as the member's draft."""
+    if not current_user.is_authenticated:
+        return jsonify(saved=False), 401
+    form = DraftForm()
+    if not form.validate_on_submit() or not _draft_target_allowed(DraftKind(form.kind.data), form.target.data):
+        return jsonify(saved=False), 400
+    try:
+        draft_services.save_draft(DraftKind(form.kind.data), form.target.data, actor=current_user,
+                                  title=form.title.data or "", body=form.body.data or "")
+    except InvalidInput as error:
+        return jsonify(saved=False, message=error.message), 400
+    return jsonify(saved=True, message=_("Draft saved."))

@@ -11,6 +11,7 @@ from .accounts import (
     new_session_token,
 )
 from .audit import AuditAction, AuditEntry
+from .drafts import Draft, DraftKind
 from .board import (OUTCOME_LABELS, HelpfulMark, Outcome, Post, PostRevision, Theme, Thread, ThreadConclusion,
                     Visibility)
 from .mail import OutgoingMail
@@ -45,6 +46,8 @@ __all__ = [
     "ThreadConclusion",
     "REPORT_REASON_LABELS",
     "Delivery",
+    "Draft",
+    "DraftKind",
     "Follow",
     "ModerationSettings",
     "NotificationPreference",

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..forms import Form
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import (BooleanField, EmailField, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import BoundedDateField, BoundedIntegerField, Form, MaxLength, coerce_id
 from ..models import REPORT_REASON_LABELS, ROLE_LABELS, ReportReason, Role, WatchedWordAction
 
 REASON_HELP = _l("Recorded in the audit log and shown to the people concerned.")
 
 
 def reason_field(label=_l("Reason"), description=REASON_HELP) -> TextAreaField:
-    return TextAreaField(label, [Length(max=1000)], description=description, render_kw={"rows": 2})
+    return TextAreaField(label, [MaxLength(1000)], description=description, render_kw={"rows": 2})
 
 
 class ReportForm(Form):
@@ -24,7 +24,7 @@ class ReportForm(Form):
                  for reason in ReportReason if reason != ReportReason.WATCHED_WORD],
         validate_choice=False,
     )
-    details = TextAreaField(_l("Details"), [Length(max=1000)], render_kw={"rows": 4},
+    details = TextAreaField(_l("Details"), [MaxLength(1000)], render_kw={"rows": 4},
                             description=_l("Required for “Other”. Only the secretariat and moderators read it."))
 
 
@@ -36,17 +36,17 @@ class ActionForm(Form):
 
 
 class MoveThreadForm(Form):
-    theme = SelectField(_l("Move to theme"), coerce=int, validate_choice=False)
+    theme = SelectField(_l("Move to theme"), coerce=coerce_id, validate_choice=False)
     reason = reason_field()
 
 
 class MovePostsForm(Form):
-    posts = SelectMultipleField(_l("Posts to move"), coerce=int, validate_choice=False,
+    posts = SelectMultipleField(_l("Posts to move"), coerce=coerce_id, validate_choice=False,
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    target = IntegerField(_l("Into the existing thread number"), [Optional()],
-                          description=_l("The number at the end of the thread's address (/threads/123)."))
-    new_title = StringField(_l("Or into a new thread titled"), [Length(max=120)])
-    theme = SelectField(_l("Theme of the new thread"), coerce=int, validate_choice=False)
+    target = BoundedIntegerField(_l("Into the existing thread number"), [Optional()],
+                                 description=_l("The number at the end of the thread's address (/threads/123)."))
+    new_title = StringField(_l("Or into a new thread titled"), [MaxLength(120)])
+    theme = SelectField(_l("Theme of the new thread"), coerce=coerce_id, validate_choice=False)
     reason = reason_field()
 
 
@@ -61,7 +61,7 @@ class QueueFilterForm(Form):
         + [SelectChoice(reason.value, REPORT_REASON_LABELS[reason]) for reason in ReportReason],
         validate_choice=False,
     )
-    older_than = IntegerField(_l("Days waiting (at least)"), [Optional(), NumberRange(min=0, max=3650)])
+    older_than = BoundedIntegerField(_l("Days waiting (at least)"), [Optional(), NumberRange(min=0, max=3650)])
 
 
 WATCHED_ACTION_LABELS = {
@@ -80,19 +80,19 @@ class SettingsForm(Form):
         _l("Roles whose posts wait for approval"), validate_choice=False,
         choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role if role != Role.SECRETARIAT],
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    first_posts_to_approve = IntegerField(
+    first_posts_to_approve = BoundedIntegerField(
         _l("Posts of a newly verified account that wait for approval"), [Optional(), NumberRange(min=0, max=100)],
         description=_l("0 turns this off."))
-    auto_hide_reports = IntegerField(
+    auto_hide_reports = BoundedIntegerField(
         _l("Hide a post after this many reports from different members"), [Optional(), NumberRange(min=0, max=100)],
         description=_l("0 turns this off. The post stays hidden until a moderator reviews it."))
-    reason = TextAreaField(_l("Note for the audit log (optional)"), [Length(max=1000)], render_kw={"rows": 2})
+    reason = TextAreaField(_l("Note for the audit log (optional)"), [MaxLength(1000)], render_kw={"rows": 2})
 
 
 class WatchedWordForm(Form):
-    pattern = StringField(_l("Word or pattern"), [Length(max=500)])
+    pattern = StringField(_l("Word or pattern"), [MaxLength(500)])
     is_regex = BooleanField(_l("Regular expression"))
-    label = StringField(_l("What the author is told (optional)"), [Length(max=200)],
+    label = StringField(_l("What the author is told (optional)"), [MaxLength(200)],
                         description=_l("e.g. 電話番号. Without it the word itself is shown."))
     action = SelectField(_l("What happens"), choices=_action_choices(), validate_choice=False)
 
@@ -103,12 +103,12 @@ class PresetForm(Form):
 
 
 class GrantForm(Form):
-    email = EmailField(_l("Member's e-mail address"), [Length(max=254)])
-    theme = SelectField(_l("Theme"), coerce=int, validate_choice=False)
+    email = EmailField(_l("Member's e-mail address"), [MaxLength(254)])
+    theme = SelectField(_l("Theme"), coerce=coerce_id, validate_choice=False)
     reason = reason_field()
 
 
 class SuspendForm(Form):
-    until = DateField(_l("Suspended until (inclusive)"), [Optional()],
-                      description=_l("Leave empty for an indefinite suspension."))
+    until = BoundedDateField(_l("Suspended until (inclusive)"), [Optional()],
+                             description=_l("Leave empty for an indefinite suspension."))
     reason = reason_field(_l("Reason"), _l("Recorded in the audit log and shown to the member."))

@@ -17,6 +17,7 @@ from ..board.services import clean_reason, clean_title
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
+from ..limits import too_long_message
 from ..models import (AuditAction, ModerationSettings, NotificationKind, Post, Report, ReportReason, ReportStatus,
                       Role, Suspension, Theme, ThemeModerator, Thread, User, Visibility, WatchedWord,
                       WatchedWordAction, utcnow)
@@ -533,8 +534,11 @@ def add_watched_word(*, actor: User, pattern: str, action: str, is_regex: bool =
         action_value = WatchedWordAction(action)
     except ValueError:
         raise InvalidInput("action", _("Please choose what happens to a post with this word."))
+    label = (label or "").strip()
+    if len(label) > 200:  # refused whole, never cut
+        raise InvalidInput("label", too_long_message(_("What the author is told (optional)"), 200, len(label)))
     with write_transaction():
-        word = WatchedWord(pattern=pattern, is_regex=is_regex, label=(label or "").strip()[:200],
+        word = WatchedWord(pattern=pattern, is_regex=is_regex, label=label,
                            action=action_value, created_by_id=actor.id, created_at=utcnow())
         db.session.add(word)
         audit.record(actor, AuditAction.WATCHED_WORD_ADDED, word,

@@ -11,6 +11,7 @@ from .. import dates
 from ..board.views import post_url
 from ..errors import DomainError, InvalidInput, PermissionDenied
 from ..forms import attach_error
+from ..params import int_arg
 from ..permissions import (can_manage_members, can_manage_moderation, can_moderate, can_report,
                            can_use_moderation_queue)
 from ..urls import is_safe_next
@@ -91,7 +92,7 @@ def queue():
     _require(can_use_moderation_queue(current_user))
     filters = QueueFilterForm(request.args)
     filters.theme.choices = _theme_choices(with_all=True)
-    theme_id = request.args.get("theme", type=int)
+    theme_id = int_arg("theme")
     older = filters.older_than.data if filters.validate() else None
     reason = filters.reason.data or None
     reported = queries.reported_posts(current_user, theme_id=theme_id, reason=reason, older_than_days=older)

@@ -14,6 +14,7 @@ from ..board import queries as board_queries
 from ..errors import InvalidInput
 from ..extensions import csrf
 from ..models import Delivery, Notification, NotificationKind
+from ..params import int_list, page_arg
 from ..permissions import can_view_thread
 from ..urls import is_safe_next
 from . import queries, services
@@ -71,7 +72,7 @@ def _grouped(notes: list[Notification]) -> list[Item]:
 @bp.get("/notifications")
 @login_required
 def index():
-    page = queries.for_user(current_user, request.args.get("page", type=int), PER_PAGE, queries.total(current_user))
+    page = queries.for_user(current_user, page_arg(), PER_PAGE, queries.total(current_user))
     return render_template("notifications/index.html", page=page, items=_grouped(page.items), form=FlaskForm())
 
 
@@ -80,7 +81,7 @@ def index():
 def mark_read():
     if not FlaskForm().validate_on_submit():
         abort(400)
-    ids = request.form.getlist("id", type=int)
+    ids = int_list(request.form.getlist("id"))
     services.mark_read(queries.by_ids(current_user, ids), actor=current_user)
     target = request.form.get("next")
     return redirect(target if target and is_safe_next(target) else url_for("notifications.index"))

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..limits import too_long_message
 from ..permissions import can_reset_two_step
 from ..twostep import services as two_step_services
 from ..twostep.forms import ResetForm
 from . import queries
+
+MAX_QUERY = 50
 
 bp = Blueprint("orgs", __name__)
 
@@ -30,9 +34,12 @@ def show(organisation_id: int):
 
 @bp.get("/orgs/municipalities")
 def municipalities():
-    query = request.args.get("q", "")[:50]
-    return render_template("orgs/municipalities.html", query=query,
-                           results=queries.search_municipalities(query) if query.strip() else [])
+    query = request.args.get("q", "")
+    # Refused whole rather than cut: the member sees what they sent and the limit.
+    too_long = len(query) > MAX_QUERY
+    error = too_long_message(_("Local government code or name"), MAX_QUERY, len(query)) if too_long else None
+    return render_template("orgs/municipalities.html", query=query, error=error, limit=MAX_QUERY,
+                           results=queries.search_municipalities(query) if query.strip() and not error else [])
 
 
 @bp.get("/members/<int:user_id>")

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..forms import Form
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
+from ..forms import BoundedDateField, Form
 from ..models import ROLE_LABELS, Role
 from ..orgs.codes import load_municipalities
 
@@ -19,13 +19,13 @@ class SearchForm(Form):
     class Meta:
         csrf = False  # a GET search
 
-    q = StringField(_l("Search words"), render_kw={"type": "search", "maxlength": 400})
+    q = StringField(_l("Search words"), render_kw={"type": "search"})
     theme = SelectField(_l("Theme"), choices=[], validate_choice=False)
     role = SelectField(_l("Author's role"), validate_choice=False, choices=lambda: [
         SelectChoice("", _l("All roles"))] + [SelectChoice(r.value, ROLE_LABELS[r]) for r in Role])
     prefecture = SelectField(_l("Prefecture"), choices=prefecture_choices, validate_choice=False)
-    start = DateField(_l("From"), [Optional()])
-    end = DateField(_l("Until"), [Optional()])
+    start = BoundedDateField(_l("From"), [Optional()])
+    end = BoundedDateField(_l("Until"), [Optional()])
     status = SelectField(_l("Thread status"), validate_choice=False, choices=lambda: [
         SelectChoice("", _l("Any")), SelectChoice("open", _l("Open")), SelectChoice("locked", _l("Locked"))])
     scope = SelectField(_l("Search in"), validate_choice=False, choices=lambda: [

@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from ..board import queries as board_queries
 from ..errors import PermissionDenied
+from ..params import int_arg, page_arg
 from ..permissions import is_secretariat
 from . import queries
 from .forms import SearchForm
@@ -34,7 +35,7 @@ def search():
             include_hidden=bool(form.hidden.data) and is_secretariat(current_user),
         )
         kept = {k: v for k, v in request.args.items() if k not in {"q", "page"} and v}
-        results = queries.search(form.q.data, filters, page=request.args.get("page", 1, type=int) or 1,
+        results = queries.search(form.q.data, filters, page=page_arg(1),
                                  log_filters=urlencode(kept))
     return render_template("search/results.html", form=form, results=results)
 
@@ -44,6 +45,6 @@ def search():
 def search_log():
     if not is_secretariat(current_user):
         raise PermissionDenied(_("Only the secretariat can open this page."))
-    days = min(max(request.args.get("days", 30, type=int) or 30, 1), 365)
+    days = min(max(int_arg("days", 30), 1), 365)
     return render_template("search/log.html", days=days, frequent=queries.frequent_queries(days=days),
                            empty=queries.frequent_queries(days=days, zero_hits=True))

@@ -6,10 +6,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, mail, text
-from ..board.services import MAX_BODY_LENGTH
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
+from ..limits import MAX_BODY_LENGTH, too_long_message
 from ..models import AuditAction, HelpfulMark, NotificationKind, Outcome, Post, Thread, ThreadConclusion, User, utcnow
 from ..notifications.services import notify
 from ..permissions import can_mark_helpful, can_summarise
@@ -30,7 +30,7 @@ def save_summary(thread: Thread, *, actor: User, outcome: str, conclusion: str |
         raise InvalidInput("outcome", _("Please choose an outcome."))
     body = (conclusion or "").replace("\r\n", "\n").strip()
     if len(body) > MAX_BODY_LENGTH:
-        raise InvalidInput("conclusion", _("Use at most %(count)d characters.", count=MAX_BODY_LENGTH))
+        raise InvalidInput("conclusion", too_long_message(_("Conclusion (まとめ)"), MAX_BODY_LENGTH, len(body)))
     with write_transaction():
         latest = db.session.execute(select(ThreadConclusion).filter_by(thread_id=thread.id)
                                     .order_by(ThreadConclusion.number.desc()).limit(1)).scalar()

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from ..forms import Form
 from flask_wtf.file import FileField
 from wtforms import SelectChoice
-from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from ..forms import BoundedIntegerField, Form, MaxLength
 from ..models import ROLE_LABELS, Role
 
 REQUIRED = _l("This field is required.")
@@ -24,29 +24,29 @@ class RequestForm(Form):
     role = HiddenField()
     municipality_code = HiddenField()
     organisation_name = StringField(
-        _l("Organisation"), [Length(max=200)],
+        _l("Organisation"), [MaxLength(200)],
         description=_l("The company, university or research institute you speak for."))
     corporate_number = StringField(
-        _l("Corporate number (法人番号, optional)"), [Length(max=20)],
+        _l("Corporate number (法人番号, optional)"), [MaxLength(20)],
         description=_l("13 digits. It lets the secretariat check the company quickly."))
     title = StringField(
-        _l("Title or position"), [Length(max=100)],
+        _l("Title or position"), [MaxLength(100)],
         description=_l("e.g. 教育委員会 学校教育課 主査, 営業部長, 教育学部 教授"))
     phone = StringField(
-        _l("Phone number"), [DataRequired(REQUIRED), Length(max=32)],
+        _l("Phone number"), [DataRequired(REQUIRED), MaxLength(32)],
         description=_l("A number where the secretariat can reach you to confirm (not shown to anyone else)."),
         render_kw={"autocomplete": "tel", "inputmode": "tel"})
     evidence = FileField(
         _l("Evidence (optional)"),
         description=_l("A PDF, PNG or JPEG of at most 5 MB, e.g. a business card or a letter of appointment."))
-    note = TextAreaField(_l("Note for the secretariat (optional)"), [Length(max=2000)], render_kw={"rows": 4})
+    note = TextAreaField(_l("Note for the secretariat (optional)"), [MaxLength(2000)], render_kw={"rows": 4})
 
 
 class MunicipalitySearchForm(Form):
     class Meta:
         csrf = False  # a GET search
 
-    q = StringField(_l("Local government code or name"), [Optional(), Length(max=50)],
+    q = StringField(_l("Local government code or name"), [Optional(), MaxLength(50)],
                     description=_l("e.g. 412040, 41204 or 多久市"))
 
 
@@ -55,33 +55,33 @@ class QueueFilterForm(Form):
         csrf = False
 
     role = SelectField(_l("Role"), choices=[SelectChoice("", _l("All roles"))], validate_choice=False)
-    prefecture = StringField(_l("Prefecture"), [Optional(), Length(max=8)])
-    older_than = IntegerField(_l("Waiting at least (days)"), [Optional()])
+    prefecture = StringField(_l("Prefecture"), [Optional(), MaxLength(8)])
+    older_than = BoundedIntegerField(_l("Waiting at least (days)"), [Optional()])
 
 
 class ApproveForm(Form):
-    title = StringField(_l("Title or position"), [Length(max=100)])
+    title = StringField(_l("Title or position"), [MaxLength(100)])
 
 
 class RejectForm(Form):
-    reason = TextAreaField(_l("Reason (the member will read it)"), [DataRequired(REQUIRED), Length(max=2000)],
+    reason = TextAreaField(_l("Reason (the member will read it)"), [DataRequired(REQUIRED), MaxLength(2000)],
                            render_kw={"rows": 3})
 
 
 class EndVerificationForm(Form):
-    reason = TextAreaField(_l("Reason"), [DataRequired(REQUIRED), Length(max=1000)], render_kw={"rows": 2},
+    reason = TextAreaField(_l("Reason"), [DataRequired(REQUIRED), MaxLength(1000)], render_kw={"rows": 2},
                            description=_l("e.g. 任期満了のため, 異動のため"))
 
 
 class InvitationForm(Form):
     email = EmailField(_l("E-mail address"),
                        [DataRequired(REQUIRED), Email(_l("The e-mail address is not in a valid format."))])
-    display_name = StringField(_l("Name (optional)"), [Length(max=100)])
+    display_name = StringField(_l("Name (optional)"), [MaxLength(100)])
     role = SelectField(_l("Role"), choices=lambda: role_choices(with_secretariat=True))
     organisation = StringField(
-        _l("Organisation"), [DataRequired(REQUIRED), Length(max=200)],
+        _l("Organisation"), [DataRequired(REQUIRED), MaxLength(200)],
         description=_l("For mayors and municipal staff: the local government code (e.g. 412040) or its name."))
-    title = StringField(_l("Title or position"), [Length(max=100)],
+    title = StringField(_l("Title or position"), [MaxLength(100)],
                         description=_l("For mayors the title follows from the local government (市長, 町長, …)."))
 
 
@@ -93,7 +93,7 @@ class BulkInvitationForm(Form):
 
 
 class AcceptForm(Form):
-    display_name = StringField(_l("Name"), [DataRequired(REQUIRED), Length(max=100)],
+    display_name = StringField(_l("Name"), [DataRequired(REQUIRED), MaxLength(100)],
                                description=_l("Family name first, as it should appear on your posts (e.g. 山田 太郎)."))
     password = PasswordField(
         _l("Password"), [DataRequired(REQUIRED), Length(min=10)],

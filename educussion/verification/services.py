@@ -19,6 +19,7 @@ from .. import audit, mail
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
+from ..limits import too_long_message
 from ..models import (
     AuditAction,
     Invitation,
@@ -89,6 +90,13 @@ def _clean(text: str | None, limit: int, field: str) -> str:
     if len(text) > limit:
         raise InvalidInput(field, _("Use at most %(count)d characters.", count=limit))
     return text
+
+
+def _note(text: str | None) -> str:
+    note = (text or "").strip()
+    if len(note) > 2000:  # refused whole, never cut
+        raise InvalidInput("note", too_long_message(_("Note"), 2000, len(note)))
+    return note
 
 
 def _municipality(code: str, field: str) -> Organisation:
@@ -262,7 +270,7 @@ def submit_request(user: User, *, actor: User, data: RequestData, evidence: File
     phone = _clean(data.phone, 32, "phone")
     if not phone:
         raise InvalidInput("phone", _("Please enter a phone number the secretariat can call."))
-    note = (data.note or "").strip()[:2000]
+    note = _note(data.note)
     corporate_number = _corporate_number(data.corporate_number) if data.role == Role.COMPANY else None
     if data.role in MUNICIPAL_ROLES:
         organisation = _municipality(data.municipality_code, "municipality")
@@ -339,16 +347,18 @@ def reject_request(request: VerificationRequest, *, actor: User, reason: str) ->
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason", _("Please give the reason; the member will read it."))
+    if len(reason) > 2000:
+        raise InvalidInput("reason", too_long_message(_("Reason"), 2000, len(reason)))
     with write_transaction():
         _decide(request, actor)
         request.status = RequestStatus.REJECTED
         request.decided_at = utcnow()
         request.decided_by = actor
-        request.decision_reason = reason[:2000]
+        request.decision_reason = reason
         audit.record(actor, AuditAction.VERIFICATION_REJECTED, request.user,
                      summary=f"{request.role.value}: {request.organisation_label}", reason=reason)
         _mail_decision(request)
-        notify(request.user, NotificationKind.VERIFICATION_REJECTED, reason=reason[:2000])
+        notify(request.user, NotificationKind.VERIFICATION_REJECTED, reason=reason)
     mail.send_queued()
     return request
 

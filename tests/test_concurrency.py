@@ -116,13 +116,8 @@ def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path):
     assert threads == training.thread_count == training.post_count == len(mayors) * THREADS_PER_MAYOR
 
     # The workers wrote the index as they could (a busy index leaves posts in the outbox, never an error).
-    # After a sync the index should hold exactly the posts in the database; in about 1 run in 6 one post
-    # was missing (whoosh under several writers, not yet understood: see the closing note of issue 5), so
-    # the test also checks that `repair` makes it converge, and reports what it had to repair.
+    # After a plain sync the index holds exactly the posts in the database, each as the database has it:
+    # no repair. (About 1 run in 6 lost a post here before the outbox ids were made never to be reused.)
     search_services.sync()
     assert search_services.pending_count() == 0
-    missing, extra = search_services.check()
-    print(f"index after sync: {len(missing)} missing, {len(extra)} extra")
-    search_services.repair()
-    search_services.sync()
-    assert search_services.check() == (set(), set())
+    assert search_services.check() == (set(), set()), "the index lost or kept something after a plain sync"

@@ -115,3 +115,40 @@ def test_searching_never_fails_while_a_writer_commits(app):
     assert len(writes) > 100  # the writer really committed all along
     assert errors == [], f"{len(errors)} of 400 searches failed:\n{errors[0]}"
     assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
+
+
+# ------------------------------------------------------------ 2. the outbox loses nothing
+
+def test_a_drain_never_deletes_a_row_written_after_it_read_the_outbox(app, monkeypatch):
+    """Two drains read the same row; the first to finish deletes it; a new reply then gets an outbox row. On
+    SQLite without AUTOINCREMENT that row took the id just freed, and the slower drain, deleting "the rows it
+    read" by id, deleted the new reply's row: the reply was never indexed."""
+    app.config["SEARCH_DRAIN"] = "worker"
+    thread = make_thread(body="最初の投稿")
+    search_services.sync()
+    first = make_post(thread, body="先に書かれた返信")
+    real_apply = index.apply
+    late = {}
+
+    def other_process() -> None:  # a drain that finishes first, then a new reply
+        with app.app_context():
+            assert search_services.drain() == 1
+            assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
+            late["id"] = make_post(db.session.get(type(thread), thread.id), body="あとから書かれた返信").id
+            db.session.remove()
+
+    def apply_after_the_other_drain(updates, deletions):
+        if not late:  # the slow drain, between reading its rows and deleting them
+            late["running"] = True
+            other = threading.Thread(target=other_process)
+            other.start()
+            other.join(60)
+        real_apply(updates, deletions)
+
+    monkeypatch.setattr(index, "apply", apply_after_the_other_drain)
+    assert search_services.drain() == 1  # read `first`'s row before the other drain ran
+    assert db.session.execute(select(SearchOutbox.post_id)).scalars().all() == [late["id"]]
+    search_services.sync()
+    assert found("あとから書かれた返信")[0] == [late["id"]]
+    assert found("先に書かれた返信")[0] == [first.id]
+    assert search_services.check() == (set(), set())

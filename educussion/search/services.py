@@ -65,8 +65,9 @@ def drain(limit: int = 500) -> int:
         log.info("search index busy; %d posts stay in the outbox", len(post_ids))
         db.session.rollback()
         return 0
-    with write_transaction():
-        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids)))
+    with write_transaction():  # the rows read, by id (never reused: AUTOINCREMENT on SQLite) and post
+        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids),
+                                                      SearchOutbox.post_id.in_(post_ids)))
     return len(posts)
 
 

@@ -155,17 +155,21 @@ def search_check_command(repair: bool) -> None:
 @click.option("--interval", default=1.0, help="Seconds between looks at the outbox.")
 def search_worker_command(interval: float) -> None:
     """Keep draining the outbox (one indexer for all web workers; set EDUCUSSION_SEARCH_DRAIN=worker)."""
+    import logging
     import time
 
     from .search import services as search_services
 
-    last_repair = 0.0
+    last_repair = None
     while True:
-        search_services.sync()
-        search_services.flush_log()
-        if time.monotonic() - last_repair > 600:  # the index is a cache: converge to the database
-            search_services.repair()
-            last_repair = time.monotonic()
+        # the index is a cache: converge to the database every ten minutes (and at start)
+        repair_due = last_repair is None or time.monotonic() - last_repair > 600
+        try:
+            search_services.worker_round(repair_due=repair_due)
+            if repair_due:
+                last_repair = time.monotonic()
+        except Exception:  # a locked database or a full disk: the outbox keeps the work for the next round
+            logging.getLogger(__name__).exception("search worker: round failed; trying again")
         time.sleep(interval)
 
 

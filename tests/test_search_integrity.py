@@ -3,20 +3,26 @@ nothing, the worker sees new posts, a rebuild misses no change made while it run
 documents' content and visibility, and searching never fails while the index is written."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 import traceback
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import delete, func, select
 
 from educussion.extensions import db
-from educussion.models import Role, SearchOutbox
+from educussion.models import Role, SearchOutbox, Thread, User
 from educussion.moderation import services as moderation
 from educussion.search import index
 from educussion.search import queries as search_queries
 from educussion.search import services as search_services
 
 from .factories import make_post, make_thread, make_user
+from .servers import ROOT, SERVER_SECRET
 
 PHONE = "090-1234-5678"
 
@@ -134,7 +140,7 @@ def test_a_drain_never_deletes_a_row_written_after_it_read_the_outbox(app, monke
         with app.app_context():
             assert search_services.drain() == 1
             assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
-            late["id"] = make_post(db.session.get(type(thread), thread.id), body="あとから書かれた返信").id
+            late["id"] = make_post(db.session.get(Thread, thread.id), body="あとから書かれた返信").id
             db.session.remove()
 
     def apply_after_the_other_drain(updates, deletions):
@@ -152,3 +158,43 @@ def test_a_drain_never_deletes_a_row_written_after_it_read_the_outbox(app, monke
     assert found("あとから書かれた返信")[0] == [late["id"]]
     assert found("先に書かれた返信")[0] == [first.id]
     assert search_services.check() == (set(), set())
+
+
+# ------------------------------------------------------------ 3. the worker sees every new post
+
+def _wait_until_indexed(post_ids: set[int], seconds: float) -> set[int]:
+    """Poll the index until it holds `post_ids` or the time is up; returns those still missing."""
+    deadline = time.monotonic() + seconds
+    while (missing := post_ids - index.indexed_ids()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return missing
+
+
+def test_the_search_worker_indexes_posts_written_while_it_runs(app, database_url):
+    """The real `flask search worker` process. On SQLite it kept one read transaction (a snapshot) from its
+    first round on, so every post written after that stayed in the outbox: 200 of 200 in the burst test."""
+    app.config["SEARCH_DRAIN"] = "worker"
+    thread = make_thread(title="ワーカーの確認", body="最初の投稿")
+    thread_id, opening_id, author_id = thread.id, thread.posts[0].id, make_user(Role.COMPANY).id
+    db.session.remove()  # release this test's SQLite snapshot while the worker writes
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SERVER_SECRET,
+           "EDUCUSSION_INSTANCE_PATH": app.instance_path, "EDUCUSSION_ENV": "development",
+           "EDUCUSSION_SEARCH_DRAIN": "worker"}
+    log_path = Path(app.instance_path) / "worker.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "search", "worker",
+                                   "--interval", "0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            assert _wait_until_indexed({opening_id}, 60) == set(), log_path.read_text()
+            replies = set()
+            for n in range(20):  # written after the worker's first rounds
+                replies.add(make_post(db.session.get(Thread, thread_id), author=db.session.get(User, author_id),
+                                     body=f"ワーカー返信 {n}").id)
+                db.session.remove()
+            missing = _wait_until_indexed(replies, 60)
+            assert missing == set(), f"{len(missing)} of 20 replies not indexed:\n{log_path.read_text()}"
+        finally:
+            worker.terminate()
+            worker.wait(15)
+    assert found("ワーカー返信")[1] == 20
+    assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0

@@ -94,6 +94,20 @@ def sync() -> int:
             return total
 
 
+def worker_round(*, repair_due: bool) -> int:
+    """One round of `flask search worker`: sync, write the search log, and now and then converge to the
+    database (repair). Ends the session's transaction whatever happens: a read transaction kept open on
+    SQLite is a snapshot, and a worker that kept one across rounds never saw a post written after it."""
+    try:
+        done = sync()
+        flush_log()
+        if repair_due and repair() != (0, 0):
+            done += sync()
+        return done
+    finally:
+        db.session.remove()
+
+
 def pending_count() -> int:
     return db.session.execute(select(func.count(SearchOutbox.id))).scalar_one()
 

@@ -188,8 +188,9 @@ def test_the_search_worker_indexes_posts_written_while_it_runs(app, database_url
             assert _wait_until_indexed({opening_id}, 60) == set(), log_path.read_text()
             replies = set()
             for n in range(20):  # written after the worker's first rounds
-                replies.add(make_post(db.session.get(Thread, thread_id), author=db.session.get(User, author_id),
-                                     body=f"ワーカー返信 {n}").id)
+                reply = make_post(db.session.get(Thread, thread_id), author=db.session.get(User, author_id),
+                                  body=f"ワーカー返信 {n}")
+                replies.add(reply.id)
                 db.session.remove()
             missing = _wait_until_indexed(replies, 60)
             assert missing == set(), f"{len(missing)} of 20 replies not indexed:\n{log_path.read_text()}"

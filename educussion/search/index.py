@@ -19,7 +19,7 @@ from datetime import datetime
 
 from flask import current_app
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, Schema
 from whoosh.query import And, NumericRange, Or, Query, Term
 from whoosh.reading import ReaderClosed
@@ -223,22 +223,14 @@ ATTEMPTS = 5
 
 
 def _open_columns(searcher) -> None:
-    """Open every segment's column files now. whoosh opens them lazily and reads a file missing at that moment
-    as "no column" (stored fields → None → TypeError; lengths → zeros): a writer that merges segments deletes
-    their files at any time, but files already open stay readable."""
-    created = searcher.schema["created"].column_type
+    """Open every segment's stored fields now. whoosh opens column files lazily and reads a file missing at that
+    moment as "no column" (stored fields → None → TypeError): a writer that merges segments deletes their
+    files at any time, but a file already open stays readable. The engine reads the other columns (lengths,
+    dates) once per segment and keeps them; a segment removed before that is caught by _segments_intact."""
     for reader, _ in searcher.reader().leaf_readers():
         perdoc = getattr(reader, "_perdoc", None)
-        if perdoc is None or not reader.doc_count_all():
-            continue
-        if perdoc._cached_reader("_stored", STORED_COLUMN) is None:
+        if perdoc is not None and reader.doc_count_all() and perdoc._cached_reader("_stored", STORED_COLUMN) is None:
             raise _SegmentGone()
-        for name in searcher.schema.scorable_names():
-            if perdoc.field_length(name) and perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN) is None:
-                raise _SegmentGone()
-        if not perdoc.has_column("created"):
-            raise _SegmentGone()
-        perdoc.column_reader("created", created)
 
 
 def _segments_intact(searcher) -> bool:

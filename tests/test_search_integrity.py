@@ -4,6 +4,7 @@ documents' content and visibility, and searching never fails while the index is 
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 import traceback
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sqlalchemy import delete, func, select
+from whoosh import index as whoosh_index
 
 from educussion.board import services as board_services
 from educussion.extensions import db
@@ -264,3 +266,29 @@ def test_check_reports_stale_and_wrongly_visible_documents_and_repair_fixes_them
     assert index.stored_documents()[shown_id][0] is False
     assert found("新しい本文")[0] == [stale_id] and found("古い本文")[0] == []
     assert found("連絡先", include_hidden=True)[0] == [shown_id]
+
+
+def test_an_index_written_before_fingerprints_keeps_working(app):
+    """After the upgrade the live index has no fingerprint field: drains add it, check calls the old documents
+    stale, and a repair (or a rebuild) makes everything right."""
+    thread = make_thread(body="以前の索引の投稿")
+    root = os.path.join(app.instance_path, "search-index")
+    generation = "gen-old"
+    old_schema = index.make_schema()
+    old_schema.remove("fingerprint")
+    os.makedirs(os.path.join(root, generation))
+    old = whoosh_index.create_in(os.path.join(root, generation), old_schema)
+    with old.writer() as writer:
+        fields = search_services.document_for(thread.posts[0]).fields()
+        del fields["fingerprint"]
+        writer.add_document(**fields)
+    with open(os.path.join(root, "CURRENT"), "w", encoding="utf-8") as current:
+        current.write(generation)
+
+    reply = make_post(thread, body="更新後に書かれた返信")  # drained into the old index
+    assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
+    assert found("返信")[0] == [reply.id]
+    assert search_services.check() == ({thread.posts[0].id}, set())
+    assert search_services.repair() == (1, 0)
+    search_services.sync()
+    assert search_services.check_index().ok and found("以前の索引")[0] == [thread.posts[0].id]

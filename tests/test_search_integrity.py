@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import delete, func, select
 from whoosh import index as whoosh_index
 

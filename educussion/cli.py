@@ -149,50 +149,68 @@ def search_sync_command() -> None:
 
 @search_cli.command("reindex")
 def search_reindex_command() -> None:
-    """Rebuild the whole index from the database and swap it in atomically."""
+    """Rebuild the whole index from the database and swap it in atomically (changes made meanwhile included)."""
+    from .search import index
     from .search import services as search_services
 
-    with click.progressbar(length=search_services.total_posts(), label="Indexing posts") as bar:
-        count = search_services.reindex(progress=bar.update)
+    try:
+        with click.progressbar(length=search_services.total_posts(), label="Indexing posts") as bar:
+            count = search_services.reindex(progress=bar.update)
+    except index.IndexBusy:
+        raise click.ClickException("Another process kept the index locked for two minutes; try again later.")
     click.echo(f"{count} posts indexed.")
 
 
+def _describe(report) -> str:
+    return (f"{len(report.missing)} missing, {len(report.stale)} stale "
+            f"({len(report.exposed)} searchable though not public), {len(report.extra)} extra")
+
+
 @search_cli.command("check")
-@click.option("--repair", is_flag=True, help="Queue the missing posts, drop the extra entries and sync.")
+@click.option("--repair", is_flag=True, help="Queue the missing and stale posts, drop the extra entries and sync.")
 def search_check_command(repair: bool) -> None:
-    """Report posts missing from the index and index entries without a post."""
+    """Compare the index with the database: posts missing, documents whose content or visibility is not the
+    post's as it is now (stale), entries without a post (extra)."""
     from .search import services as search_services
 
-    missing, extra = search_services.check()
-    click.echo(f"{len(missing)} missing from the index, {len(extra)} extra in the index.")
-    if missing or extra:
-        click.echo(f"missing: {sorted(missing)[:50]}  extra: {sorted(extra)[:50]}")
-        if not repair:
-            raise SystemExit(1)
-        search_services.repair()
-        search_services.sync()
-        missing, extra = search_services.check()
-        click.echo(f"after repair: {len(missing)} missing, {len(extra)} extra.")
-        if missing or extra:
-            raise SystemExit(1)
+    report = search_services.check_index()
+    click.echo(f"index: {_describe(report)}.")
+    if report.ok:
+        return
+    for name in ("missing", "stale", "exposed", "extra"):
+        ids = sorted(getattr(report, name))
+        if ids:
+            click.echo(f"{name}: {ids[:50]}{' …' if len(ids) > 50 else ''}")
+    if not repair:
+        raise SystemExit(1)
+    search_services.repair()
+    search_services.sync()
+    report = search_services.check_index()
+    click.echo(f"after repair: {_describe(report)}.")
+    if not report.ok:
+        raise SystemExit(1)
 
 
 @search_cli.command("worker")
 @click.option("--interval", default=1.0, help="Seconds between looks at the outbox.")
 def search_worker_command(interval: float) -> None:
     """Keep draining the outbox (one indexer for all web workers; set EDUCUSSION_SEARCH_DRAIN=worker)."""
+    import logging
     import time
 
     from .search import services as search_services
 
-    last_repair = 0.0
+    last_repair = None
     while True:
-        search_services.sync()
-        search_services.flush_log()
-        if time.monotonic() - last_repair > 600:  # the index is a cache: converge to the database
-            search_services.repair()
-            last_repair = time.monotonic()
-        maintenance.purge_if_due()  # retention, once a day (flask maintenance purge)
+        # the index is a cache: converge to the database every ten minutes (and at start)
+        repair_due = last_repair is None or time.monotonic() - last_repair > 600
+        try:
+            search_services.worker_round(repair_due=repair_due)
+            if repair_due:
+                last_repair = time.monotonic()
+        except Exception:  # a locked database or a full disk: the outbox keeps the work for the next round
+            logging.getLogger(__name__).exception("search worker: round failed; trying again")
+        maintenance.purge_if_due()  # retention, once a day (flask maintenance purge); never raises
         time.sleep(interval)
 
 

@@ -67,3 +67,27 @@ def _wait_until_up(base: str, process: subprocess.Popen, log_path: Path) -> None
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not start in 30 s:\n" + log_path.read_text(errors="replace"))
+
+
+@contextmanager
+def search_worker(database_url: str, instance_path: Path, *, interval: float = 0.1):
+    """Run the real `flask search worker` on the test database and index; stopped afterwards."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SERVER_SECRET,
+           "EDUCUSSION_INSTANCE_PATH": str(instance_path), "EDUCUSSION_ENV": "development",
+           "EDUCUSSION_SEARCH_DRAIN": "worker"}
+    instance_path.mkdir(parents=True, exist_ok=True)
+    log_path = instance_path / "search-worker.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "search", "worker", "--interval", str(interval)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            yield log_path
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

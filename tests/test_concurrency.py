@@ -2,9 +2,11 @@
 counters exact (SQLite with BEGIN IMMEDIATE; PostgreSQL with counters updated in SQL)."""
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,7 +22,7 @@ from educussion.models import Post, Role, Theme, Thread
 from educussion.search import services as search_services
 
 from .factories import PASSWORD, make_thread, make_user, theme
-from .servers import gunicorn_server
+from .servers import gunicorn_server, search_worker
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +62,8 @@ class Member:
             return error.code
 
 
-def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path):
+@pytest.mark.parametrize("drain", ["request", "worker"])
+def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path, drain):
     thread = make_thread(title="同時投稿のテスト")
     thread_id, opening_body = thread.id, thread.posts[0].body_source
     repliers = [make_user(Role.COMPANY if i % 2 else Role.ACADEMIC).email for i in range(CLIENTS)]
@@ -90,13 +93,26 @@ def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path):
             with lock:
                 statuses.append(status)
 
-    # The server shares this app's instance folder, hence its search index.
-    with gunicorn_server(database_url, Path(app.instance_path), workers=4) as base:
+    # The server shares this app's instance folder, hence its search index. With drain=worker the web
+    # workers leave the index to the real `flask search worker`, which runs during the burst.
+    instance = Path(app.instance_path)
+    with contextlib.ExitStack() as stack:
+        if drain == "worker":
+            stack.enter_context(search_worker(database_url, instance))
+        base = stack.enter_context(gunicorn_server(database_url, instance, workers=4,
+                                                   env={"EDUCUSSION_SEARCH_DRAIN": drain}))
         with ThreadPoolExecutor(max_workers=CLIENTS + len(mayors)) as pool:
             jobs = [pool.submit(reply_all, i, email, base) for i, email in enumerate(repliers)]
             jobs += [pool.submit(open_threads, i, email, base) for i, email in enumerate(mayors)]
             for job in jobs:
                 job.result()
+        if drain == "worker":  # the worker catches up on its own
+            deadline = time.monotonic() + 60
+            while search_services.pending_count() and time.monotonic() < deadline:
+                db.session.remove()
+                time.sleep(0.2)
+            assert search_services.pending_count() == 0, "the search worker did not catch up"
+            db.session.remove()
 
     assert Counter(statuses) == {302: len(statuses)}, Counter(statuses)
     db.session.expire_all()
@@ -116,13 +132,8 @@ def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path):
     assert threads == training.thread_count == training.post_count == len(mayors) * THREADS_PER_MAYOR
 
     # The workers wrote the index as they could (a busy index leaves posts in the outbox, never an error).
-    # After a sync the index should hold exactly the posts in the database; in about 1 run in 6 one post
-    # was missing (whoosh under several writers, not yet understood: see the closing note of issue 5), so
-    # the test also checks that `repair` makes it converge, and reports what it had to repair.
+    # After a plain sync the index holds exactly the posts in the database, each as the database has it:
+    # no repair. (About 1 run in 6 lost a post here before the outbox ids were made never to be reused.)
     search_services.sync()
     assert search_services.pending_count() == 0
-    missing, extra = search_services.check()
-    print(f"index after sync: {len(missing)} missing, {len(extra)} extra")
-    search_services.repair()
-    search_services.sync()
-    assert search_services.check() == (set(), set())
+    assert search_services.check() == (set(), set()), "the index lost or kept something after a plain sync"

@@ -63,4 +63,5 @@ def test_search_page_query_count_does_not_grow_with_results(client, count_querie
     for i in range(25):
         make_thread(title=f"端末の更新 {i}", body="端末の更新費用について", author=make_user(Role.MAYOR))
     many = _statements(client, count_queries, f"/search?q={query}")
-    assert len(one.statements) == len(many.statements) <= 2, many.statements
+    # the themes of the form, the outbox's posts the reader may not see now (the index may lag), the hits
+    assert len(one.statements) == len(many.statements) <= 3, many.statements

@@ -186,14 +186,15 @@ def test_cli_check_reindex_and_sync(runner, app):
     lost = thread.posts[1].id
     index.apply([], [lost])  # an index that lost a document
     result = runner.invoke(args=["search", "check"])
-    assert result.exit_code == 1 and "1 missing" in result.output
+    assert result.exit_code == 1 and "1 missing, 0 stale" in result.output
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "3 posts indexed" in result.output
     assert search_services.check() == (set(), set())
     assert runner.invoke(args=["search", "sync"]).exit_code == 0
     index.apply([], [lost])
     result = runner.invoke(args=["search", "check", "--repair"])
-    assert result.exit_code == 0 and "after repair: 0 missing, 0 extra" in result.output
+    assert result.exit_code == 0
+    assert "after repair: 0 missing, 0 stale (0 searchable though not public), 0 extra" in result.output
 
 
 def test_search_works_outside_the_main_thread(app):

@@ -14,6 +14,8 @@ class SearchOutbox(db.Model):
     """A post whose index entry must be refreshed; written in the same transaction as the change."""
 
     __tablename__ = "search_outbox"
+    # SQLite: AUTOINCREMENT, so an id is never given twice (a drain deletes the rows it read by id).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(index=True)  # no foreign key: the row must outlive a deleted post

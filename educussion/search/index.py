@@ -12,15 +12,17 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from whoosh import index as whoosh_index
-from whoosh.fields import BOOLEAN, ID, NUMERIC, Schema
-from whoosh.query import And, NumericRange, Query, Term
+from whoosh.codec.whoosh3 import STORED_COLUMN
+from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, Schema
+from whoosh.query import And, NumericRange, Or, Query, Term
+from whoosh.reading import ReaderClosed
 
 from . import engine
 from .analysis import UNIGRAM_SUFFIX, field_types
@@ -42,6 +44,7 @@ def make_schema() -> Schema:
         opening=BOOLEAN,
         visible=BOOLEAN,
         created=NUMERIC(bits=64, sortable=True, stored=True),  # microseconds since the epoch
+        fingerprint=STORED,  # a digest of what the document was made from (`flask search check` compares it)
     )
 
 
@@ -58,6 +61,7 @@ class Document:
     opening: bool
     visible: bool
     created: datetime
+    fingerprint: str = ""  # services.fingerprint of the post's database row
 
     def fields(self) -> dict:
         return {
@@ -66,7 +70,7 @@ class Document:
             "title" + UNIGRAM_SUFFIX: self.title, "body" + UNIGRAM_SUFFIX: self.body,
             "theme": self.theme, "role": self.role, "prefecture": self.prefecture or "-",
             "status": self.status, "opening": self.opening, "visible": self.visible,
-            "created": _microseconds(self.created),
+            "created": _microseconds(self.created), "fingerprint": self.fingerprint,
         }
 
 
@@ -130,8 +134,17 @@ def apply(updates: Iterable[Document], deletions: Iterable[int]) -> None:
     try:
         # compound=False: a compound segment is copied into memory on every searcher open (40 ms at 10k posts).
         writer = index.writer(timeout=0.0, compound=False)
-    except whoosh_index.LockError as error:
+    except (whoosh_index.LockError, FileNotFoundError) as error:  # (a rebuild just removed this generation)
         raise IndexBusy() from error
+    if _current_generation(_root()) != os.path.basename(index.storage.folder):
+        writer.cancel()  # a rebuild swapped in a new generation meanwhile: never write into the old one
+        raise IndexBusy()
+    _write(writer, updates, deletions)
+
+
+def _write(writer, updates: Iterable[Document], deletions: Iterable[int]) -> None:
+    if "fingerprint" not in writer.schema:  # an index written before fingerprints were stored
+        writer.add_field("fingerprint", STORED)
     try:
         for post_id in deletions:
             writer.delete_by_term("post_id", str(post_id))
@@ -143,7 +156,24 @@ def apply(updates: Iterable[Document], deletions: Iterable[int]) -> None:
     writer.commit()
 
 
-def rebuild(documents: Iterable[Document], progress=None) -> int:
+@contextmanager
+def writes_held(timeout: float = 120.0) -> Iterator[None]:
+    """Hold the live index's write lock (waiting up to `timeout` seconds for a drain in progress): drains
+    meanwhile raise IndexBusy and leave their work in the outbox. Raises IndexBusy on time-out."""
+    lock = open_index().lock("WRITELOCK")
+    deadline = time.monotonic() + timeout
+    while not lock.acquire(blocking=False):
+        if time.monotonic() > deadline:
+            raise IndexBusy()
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def rebuild(documents: Iterable[Document], progress=None,
+            before_swap: Callable[[Callable[[Iterable[Document], Iterable[int]], None]], None] | None = None) -> int:
     """Build a fresh generation from `documents` and swap it in; the old one is removed afterwards.
     With SEARCH_REINDEX_PROCS > 1 the documents are indexed by that many processes (forked: they inherit
     this one, and only write index files), one segment each; the engine reads several segments as cheaply
@@ -162,6 +192,8 @@ def rebuild(documents: Iterable[Document], progress=None) -> int:
         if progress is not None:
             progress(1)
     writer.commit()
+    if before_swap is not None:  # e.g. the changes committed while the documents were read
+        before_swap(lambda updates, deletions: _write(index.writer(compound=False), updates, deletions))
     old = _current_generation(root)
     _set_current(root, generation)
     if old and old != generation:
@@ -170,8 +202,67 @@ def rebuild(documents: Iterable[Document], progress=None) -> int:
 
 
 def indexed_ids() -> set[int]:
-    with open_index().searcher() as searcher:
-        return {int(fields["post_id"]) for fields in searcher.all_stored_fields()}
+    return set(stored_documents())
+
+
+def stored_documents() -> dict[int, tuple[bool, str]]:
+    """post id → (visible, fingerprint) of every document in the live index."""
+    with _searcher() as searcher:
+        visible = set(searcher.docs_for_query(Term("visible", True)))
+        return {int(fields["post_id"]): (docnum in visible, fields.get("fingerprint", ""))
+                for docnum, fields in searcher.iter_docs()}
+
+
+class _SegmentGone(Exception):
+    """A writer merged a segment away (and deleted its files) while a searcher was being opened."""
+
+
+# whoosh's errors when the files read belong to a segment or generation just removed by a writer or a rebuild
+_STALE = (_SegmentGone, OSError, whoosh_index.EmptyIndexError, ReaderClosed)
+ATTEMPTS = 5
+
+
+def _open_columns(searcher) -> None:
+    """Open every segment's stored fields now. whoosh opens column files lazily and reads a file missing at that
+    moment as "no column" (stored fields → None → TypeError): a writer that merges segments deletes their
+    files at any time, but a file already open stays readable. The engine reads the other columns (lengths,
+    dates) once per segment and keeps them; a segment removed before that is caught by _segments_intact."""
+    for reader, _ in searcher.reader().leaf_readers():
+        perdoc = getattr(reader, "_perdoc", None)
+        if perdoc is not None and reader.doc_count_all() and perdoc._cached_reader("_stored", STORED_COLUMN) is None:
+            raise _SegmentGone()
+
+
+def _segments_intact(searcher) -> bool:
+    """Whether every segment the searcher read is still on disk (else a column may have been read as missing)."""
+    for reader, _ in searcher.reader().leaf_readers():
+        perdoc = getattr(reader, "_perdoc", None)
+        if perdoc is not None and reader.doc_count_all() and not perdoc.has_column("_stored"):
+            return False
+    return True
+
+
+@contextmanager
+def _searcher():
+    """A searcher of the live index whose files are all open (see _open_columns); retried on a fresh one
+    when a writer or a rebuild removed files meanwhile."""
+    for attempt in range(ATTEMPTS):
+        searcher = None
+        try:
+            searcher = open_index().searcher()
+            _open_columns(searcher)
+        except _STALE:
+            if searcher is not None:
+                searcher.close()
+            if attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+            continue
+        break
+    try:
+        yield searcher
+    finally:
+        searcher.close()
 
 
 @dataclass(frozen=True)
@@ -190,6 +281,14 @@ def field_filter(name: str, value: str | bool) -> Query:
     return Term(name, value)
 
 
+def posts_filter(post_ids: Iterable[int]) -> Query:
+    return Or([Term("post_id", str(post_id)) for post_id in post_ids])
+
+
+def any_of(queries: list[Query]) -> Query | None:
+    return None if not queries else queries[0] if len(queries) == 1 else Or(queries)
+
+
 def created_between(start: datetime | None, end: datetime | None) -> Query:
     return NumericRange("created", _microseconds(start) if start else None,
                         _microseconds(end) if end else None, endexcl=True)
@@ -198,12 +297,20 @@ def created_between(start: datetime | None, end: datetime | None) -> Query:
 def search(parsed: ParsedQuery, *, filters: list[Query], newest: bool, limit: int, time_limit: float,
            exclude: Query | None = None) -> Hits:
     """The first `limit` posts matching `parsed`, by relevance (ties: newer first) or newest first.
-    `filters` must all match; `exclude` (e.g. hidden posts) must not."""
-    with open_index().searcher() as searcher:
-        ranked = engine.rank(searcher, parsed, BIGRAM_FIELDS, allow=And(filters) if filters else None,
-                             restrict=exclude, newest_by="created" if newest else None, depth=limit,
-                             time_limit=time_limit)
-        stored = [searcher.stored_fields(docnum) for docnum in ranked.docnums]
+    `filters` must all match; `exclude` (e.g. hidden posts) must not. Never fails because a writer commits
+    meanwhile: a search that read a segment merged away under it is run again on a fresh searcher."""
+    for attempt in range(ATTEMPTS):
+        try:
+            with _searcher() as searcher:
+                ranked = engine.rank(searcher, parsed, BIGRAM_FIELDS, allow=And(filters) if filters else None,
+                                     restrict=exclude, newest_by="created" if newest else None, depth=limit,
+                                     time_limit=time_limit)
+                stored = [searcher.stored_fields(docnum) for docnum in ranked.docnums]
+                if _segments_intact(searcher):
+                    break
+        except _STALE:
+            if attempt == ATTEMPTS - 1:
+                raise
     if not newest:  # equal scores: the newer post first (docnums only approximate the order of creation)
         order = sorted(range(len(stored)), key=lambda i: (-ranked.keys[i], -stored[i]["created"]))
         stored = [stored[i] for i in order]

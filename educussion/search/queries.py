@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 from flask import current_app
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import text
 from ..dates import day_bounds
 from ..extensions import db
-from ..models import Post, Thread
+from ..models import Post, SearchOutbox, Thread, Visibility
 from . import index
 from .analysis import highlight_spans
 from .engine import is_exact
@@ -80,14 +80,18 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
         return results
     started = time.perf_counter()
     needed = results.page * per_page
-    hidden = None if filters.include_hidden else index.field_filter("visible", False)
+    exclude = [] if filters.include_hidden else [index.field_filter("visible", False)]
+    not_now = _pending_not_shown(filters.include_hidden)
+    if not_now:  # the index may still hold them as they were before the change: never count them
+        exclude.append(index.posts_filter(not_now))
     depth = needed if is_exact(parsed) else max(CHECK_DEPTH, 2 * needed)
-    hits = index.search(parsed, filters=_filter_queries(filters), exclude=hidden, newest=filters.newest,
-                        limit=depth, time_limit=current_app.config["SEARCH_TIME_LIMIT"])
+    hits = index.search(parsed, filters=_filter_queries(filters), exclude=index.any_of(exclude),
+                        newest=filters.newest, limit=depth, time_limit=current_app.config["SEARCH_TIME_LIMIT"])
     if hits.needs_check:
-        posts, total, exact, results.checked = _checked(parsed, hits, needed)
+        posts, total, exact, results.checked = _checked(parsed, hits, needed, filters.include_hidden)
     else:
-        posts, total, exact = _load(hits.post_ids), hits.total, not hits.timed_out
+        posts = _load(hits.post_ids, filters.include_hidden)
+        total, exact = hits.total - (len(hits.post_ids) - len(posts)), not hits.timed_out
     page_posts = posts[(results.page - 1) * per_page:needed]
     terms = highlight_terms(parsed)
     results.hits = [Hit(post, snippet(_text_of(post), terms), marked(post.thread.title, terms)) for post in page_posts]
@@ -97,7 +101,20 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
     return results
 
 
-def _checked(parsed: ParsedQuery, hits: index.Hits, needed: int) -> tuple[list[Post], int, bool, int]:
+def _pending_not_shown(include_hidden: bool) -> list[int]:
+    """Posts waiting in the search outbox that this reader may not see now. The index differs from the
+    database only for the posts in the outbox (a change writes its row in the same transaction, a drain
+    removes it once the index has it), e.g. a post hidden a moment ago while the worker has not caught up."""
+    query = (select(SearchOutbox.post_id).distinct()
+             .outerjoin(Post, Post.id == SearchOutbox.post_id).outerjoin(Thread, Thread.id == Post.thread_id))
+    gone = Post.id.is_(None)  # erased since
+    query = query.where(gone if include_hidden else or_(
+        gone, Post.status != Visibility.VISIBLE, Thread.status != Visibility.VISIBLE))
+    return list(db.session.execute(query).scalars())
+
+
+def _checked(parsed: ParsedQuery, hits: index.Hits, needed: int,
+             include_hidden: bool) -> tuple[list[Post], int, bool, int]:
     """Keep the candidates whose text matches exactly, in order, until `needed` are found. Returns them,
     the number of matches (estimated from the share of matches among the candidates checked, unless all
     were checked), whether that number is exact, and how many candidates were checked."""
@@ -106,7 +123,7 @@ def _checked(parsed: ParsedQuery, hits: index.Hits, needed: int) -> tuple[list[P
     while checked < len(hits.post_ids) and len(found) < needed:
         batch = hits.post_ids[checked:checked + CHECK_BATCH]
         checked += len(batch)
-        for post in _load(batch):
+        for post in _load(batch, include_hidden):
             document = document_for(post)
             if matches_exactly(parsed, [document.title, document.body]):
                 found.append(post)
@@ -116,8 +133,9 @@ def _checked(parsed: ParsedQuery, hits: index.Hits, needed: int) -> tuple[list[P
     return found[:needed], max(estimate, len(found)), False, checked
 
 
-def _load(ids: list[int]) -> list[Post]:
-    """The posts of `ids`, in that order (a post deleted from the database since it was indexed is left out)."""
+def _load(ids: list[int], include_hidden: bool) -> list[Post]:
+    """The posts of `ids` in that order, as the database has them now: a post deleted since it was indexed is
+    left out, and so is one the reader may not see (unless `include_hidden`), whatever the index says."""
     if not ids:
         return []
     posts = {post.id: post for post in db.session.execute(
@@ -125,7 +143,7 @@ def _load(ids: list[int]) -> list[Post]:
         .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme))
         .where(Post.id.in_(ids))
     ).scalars()}
-    return [posts[i] for i in ids if i in posts]
+    return [posts[i] for i in ids if i in posts and (include_hidden or posts[i].is_public)]
 
 
 def _text_of(post: Post) -> str:

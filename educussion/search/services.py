@@ -1,10 +1,13 @@
 """Keeping the index right: the outbox written with each change, the drain after commit, rebuild, check."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -13,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from .. import text
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Post, SearchLog, SearchOutbox, Thread
+from ..models import Post, SearchLog, SearchOutbox, Theme, Thread, Visibility
 from . import index
 
 log = logging.getLogger(__name__)
@@ -26,19 +29,33 @@ def queue_post(post_id: int) -> None:
 
 def document_for(post: Post) -> index.Document:
     thread = post.thread
+    title = thread.title if post.position == 1 else ""
+    status = "locked" if thread.is_locked or thread.is_closed else "open"
+    visible = post.is_public  # not: hidden, pending, rejected, or in a thread that is not visible
     return index.Document(
         post_id=post.id,
         thread_id=post.thread_id,
-        title=thread.title if post.position == 1 else "",
+        title=title,
         body=text.plain_text(post.body_html),
         theme=thread.theme.slug,
         role=post.author_role.value,
         prefecture=post.author_prefecture,
-        status="locked" if thread.is_locked or thread.is_closed else "open",
+        status=status,
         opening=post.position == 1,
-        visible=post.is_public,  # hidden, pending, rejected, or in a thread that is not visible
+        visible=visible,
         created=post.created_at,
+        fingerprint=fingerprint(post.thread_id, title, post.body_html, thread.theme.slug, post.author_role.value,
+                                post.author_prefecture, status, visible, post.created_at),
     )
+
+
+def fingerprint(thread_id: int, title: str, body_html: str, theme: str, role: str, prefecture: str,
+                status: str, visible: bool, created: datetime) -> str:
+    """A digest of everything a post's document is made of, stored with it: `check` compares it with the
+    database's rows without rebuilding the documents."""
+    values = (thread_id, title, body_html, theme, role, prefecture or "", status, bool(visible),
+              int(created.timestamp() * 1_000_000))
+    return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
 
 
 def _posts(ids: list[int]) -> list[Post]:
@@ -65,8 +82,9 @@ def drain(limit: int = 500) -> int:
         log.info("search index busy; %d posts stay in the outbox", len(post_ids))
         db.session.rollback()
         return 0
-    with write_transaction():
-        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids)))
+    with write_transaction():  # the rows read, by id (never reused: AUTOINCREMENT on SQLite) and post
+        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids),
+                                                      SearchOutbox.post_id.in_(post_ids)))
     return len(posts)
 
 
@@ -93,6 +111,20 @@ def sync() -> int:
             return total
 
 
+def worker_round(*, repair_due: bool) -> int:
+    """One round of `flask search worker`: sync, write the search log, and now and then converge to the
+    database (repair). Ends the session's transaction whatever happens: a read transaction kept open on
+    SQLite is a snapshot, and a worker that kept one across rounds never saw a post written after it."""
+    try:
+        done = sync()
+        flush_log()
+        if repair_due and repair() != (0, 0):
+            done += sync()
+        return done
+    finally:
+        db.session.remove()
+
+
 def pending_count() -> int:
     return db.session.execute(select(func.count(SearchOutbox.id))).scalar_one()
 
@@ -113,12 +145,36 @@ def _all_documents(batch: int = 500) -> Iterator[index.Document]:
 
 
 def reindex(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the index from the database and swap it in; the outbox up to now is then done."""
-    high = db.session.execute(select(func.max(SearchOutbox.id))).scalar()
-    count = index.rebuild(_all_documents(), progress=progress)
-    if high is not None:
+    """Rebuild the index from the database and swap it in.
+
+    Meanwhile the live index's write lock is held, so drains leave their work in the outbox (searches go on,
+    on the index as it was, each hit checked against the database). Every change committed while the posts
+    were read (new posts, edits, hides: each wrote an outbox row) is written into the new generation before
+    it is swapped in; the outbox rows that were there at the start and those replayed are then removed, and
+    rows written after the replay stay for the next drain, now into the new generation."""
+    with index.writes_held():
+        db.session.commit()  # end the caller's read: the rows and posts below are read from now on
+        before = set(db.session.execute(select(SearchOutbox.id)).scalars())  # read by the rebuild below
+        replayed: list[int] = []
+
+        def replay(write: Callable[[list[index.Document], list[int]], None]) -> None:
+            db.session.commit()  # a fresh snapshot: everything committed by now
+            rows = [row for row in db.session.execute(select(SearchOutbox.id, SearchOutbox.post_id)).all()
+                    if row.id not in before]
+            post_ids = sorted({row.post_id for row in rows})
+            for start in range(0, len(post_ids), 500):
+                chunk = post_ids[start:start + 500]
+                posts = _posts(chunk)
+                found = {post.id for post in posts}
+                write([document_for(post) for post in posts], [pid for pid in chunk if pid not in found])
+                db.session.expunge_all()
+            replayed.extend(row.id for row in rows)
+
+        count = index.rebuild(_all_documents(), progress=progress, before_swap=replay)
+        done = sorted(before.union(replayed))
         with write_transaction():
-            db.session.execute(delete(SearchOutbox).where(SearchOutbox.id <= high))
+            for start in range(0, len(done), 500):
+                db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(done[start:start + 500])))
     return count
 
 
@@ -126,24 +182,69 @@ def total_posts() -> int:
     return db.session.execute(select(func.count(Post.id))).scalar_one()
 
 
+@dataclass
+class IndexReport:
+    """How the index differs from the database."""
+
+    missing: set[int] = field(default_factory=set)  # posts without a document
+    extra: set[int] = field(default_factory=set)  # documents without a post
+    stale: set[int] = field(default_factory=set)  # documents not made from the post as it is now
+    exposed: set[int] = field(default_factory=set)  # of those, searchable by anyone though not public now
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.extra or self.stale)
+
+
+def check_index() -> IndexReport:
+    """Compare every document with its post: present, and its content and visibility as the database has them
+    (by the stored fingerprint; reads each post's row once, builds no document)."""
+    stored = index.stored_documents()
+    report = IndexReport()
+    rows = db.session.execute(
+        select(Post.id, Post.thread_id, Post.position, Post.body_html, Post.author_role, Post.author_prefecture,
+               Post.created_at, Post.status, Thread.title, Thread.is_locked, Thread.is_closed,
+               Thread.status.label("thread_status"), Theme.slug)
+        .join(Thread, Thread.id == Post.thread_id).join(Theme, Theme.id == Thread.theme_id)
+        .execution_options(yield_per=1000))
+    seen = set()
+    for row in rows:
+        seen.add(row.id)
+        if row.id not in stored:
+            report.missing.add(row.id)
+            continue
+        visible = row.status == Visibility.VISIBLE and row.thread_status == Visibility.VISIBLE
+        status = "locked" if row.is_locked or row.is_closed else "open"
+        expected = fingerprint(row.thread_id, row.title if row.position == 1 else "", row.body_html, row.slug,
+                               row.author_role.value, row.author_prefecture, status, visible, row.created_at)
+        indexed_visible, indexed_fingerprint = stored[row.id]
+        if indexed_fingerprint != expected:
+            report.stale.add(row.id)
+            if indexed_visible and not visible:
+                report.exposed.add(row.id)
+    db.session.commit()  # end the read (SQLite snapshot)
+    report.extra = set(stored) - seen
+    return report
+
+
 def check() -> tuple[set[int], set[int]]:
-    """(posts missing from the index, index entries without a post)."""
-    in_db = set(db.session.execute(select(Post.id)).scalars())
-    in_index = index.indexed_ids()
-    return in_db - in_index, in_index - in_db
+    """(posts missing from the index or whose document is stale, index entries without a post)."""
+    report = check_index()
+    return report.missing | report.stale, report.extra
 
 
 def repair() -> tuple[int, int]:
-    """Make the index converge to the database: queue the missing posts and drop entries without a post.
-    Returns (queued, removed); run `sync` afterwards (the worker does both)."""
-    missing, extra = check()
-    if extra:
-        index.apply([], sorted(extra))
-    if missing:
+    """Make the index converge to the database: queue the missing and stale posts and drop entries without a
+    post. Returns (queued, removed); run `sync` afterwards (the worker does both)."""
+    report = check_index()
+    if report.extra:
+        index.apply([], sorted(report.extra))
+    queued = sorted(report.missing | report.stale)
+    if queued:
         with write_transaction():
-            for post_id in sorted(missing):
+            for post_id in queued:
                 queue_post(post_id)
-    return len(missing), len(extra)
+    return len(queued), len(report.extra)
 
 
 # ---------------------------------------------------------------- the search log

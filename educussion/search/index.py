@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -41,6 +41,7 @@ def make_schema() -> Schema:
         opening=BOOLEAN,
         visible=BOOLEAN,
         created=NUMERIC(bits=64, sortable=True, stored=True),  # microseconds since the epoch
+        post_number=NUMERIC(bits=64, sortable=True),  # the post id as a column: the last tie-break of the order
     )
 
 
@@ -65,7 +66,7 @@ class Document:
             "title" + UNIGRAM_SUFFIX: self.title, "body" + UNIGRAM_SUFFIX: self.body,
             "theme": self.theme, "role": self.role, "prefecture": self.prefecture or "-",
             "status": self.status, "opening": self.opening, "visible": self.visible,
-            "created": _microseconds(self.created),
+            "created": _microseconds(self.created), "post_number": self.post_id,
         }
 
 
@@ -135,7 +136,7 @@ def apply(updates: Iterable[Document], deletions: Iterable[int]) -> None:
         for post_id in deletions:
             writer.delete_by_term("post_id", str(post_id))
         for document in updates:
-            writer.update_document(**document.fields())
+            writer.update_document(**_known(writer.schema, document.fields()))
     except BaseException:
         writer.cancel()
         raise
@@ -173,12 +174,18 @@ def indexed_ids() -> set[int]:
         return {int(fields["post_id"]) for fields in searcher.all_stored_fields()}
 
 
+def _known(schema: Schema, fields: dict) -> dict:
+    """The fields the index has (an index built before a field was added takes documents until its rebuild)."""
+    return {name: value for name, value in fields.items() if name in schema}
+
+
 @dataclass(frozen=True)
 class Hits:
     post_ids: list[int]  # best first
     total: int  # matching posts (when needs_check: candidates, an upper bound)
     needs_check: bool  # the posts are candidates: keep those whose text passes query.matches_exactly
     timed_out: bool
+    sample_ids: list[int] = field(default_factory=list)  # candidates in a fixed random order (see engine.rank)
 
 
 def _microseconds(moment: datetime) -> int:
@@ -195,15 +202,21 @@ def created_between(start: datetime | None, end: datetime | None) -> Query:
 
 
 def search(parsed: ParsedQuery, *, filters: list[Query], newest: bool, limit: int, time_limit: float,
-           exclude: Query | None = None) -> Hits:
-    """The first `limit` posts matching `parsed`, by relevance (ties: newer first) or newest first.
-    `filters` must all match; `exclude` (e.g. hidden posts) must not."""
+           exclude: Query | None = None, sample: int = 0) -> Hits:
+    """The first `limit` posts matching `parsed`, by relevance or newest first; ties: the newer post, then the
+    higher post id (one total order, the same at every depth: page 2 continues page 1 exactly).
+    `filters` must all match; `exclude` (e.g. hidden posts) must not. With `sample`, also that many
+    candidates spread over all of them (for estimating a count)."""
     with open_index().searcher() as searcher:
+        tie_by = tuple(name for name in ("created", "post_number") if name in searcher.schema)
         ranked = engine.rank(searcher, parsed, BIGRAM_FIELDS, allow=And(filters) if filters else None,
-                             restrict=exclude, newest_by="created" if newest else None, depth=limit,
-                             time_limit=time_limit)
-        stored = [searcher.stored_fields(docnum) for docnum in ranked.docnums]
-    if not newest:  # equal scores: the newer post first (docnums only approximate the order of creation)
-        order = sorted(range(len(stored)), key=lambda i: (-ranked.keys[i], -stored[i]["created"]))
-        stored = [stored[i] for i in order]
-    return Hits([int(fields["post_id"]) for fields in stored], ranked.total, ranked.needs_check, ranked.timed_out)
+                             restrict=exclude, newest_by=tie_by[0] if newest else None,
+                             tie_by=tie_by[1:] if newest else tie_by, depth=limit, time_limit=time_limit,
+                             sample=sample)
+        if "post_number" in searcher.schema:
+            numbers = engine.column(searcher, "post_number")
+            post_ids, sample_ids = [numbers[d] for d in ranked.docnums], [numbers[d] for d in ranked.sample]
+        else:  # an index built before the column: until its rebuild
+            post_ids = [int(searcher.stored_fields(docnum)["post_id"]) for docnum in ranked.docnums]
+            sample_ids = [int(searcher.stored_fields(docnum)["post_id"]) for docnum in ranked.sample]
+    return Hits(post_ids, ranked.total, ranked.needs_check, ranked.timed_out, sample_ids)

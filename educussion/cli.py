@@ -134,9 +134,14 @@ def search_reindex_command() -> None:
 @search_cli.command("check")
 @click.option("--repair", is_flag=True, help="Queue the missing posts, drop the extra entries and sync.")
 def search_check_command(repair: bool) -> None:
-    """Report posts missing from the index and index entries without a post."""
+    """Report posts missing from the index and index entries without a post; remove the index folders left
+    by killed rebuilds."""
     from .search import services as search_services
 
+    removed = search_services.remove_abandoned()
+    if removed:
+        click.echo(f"removed {len(removed)} abandoned index folder(s) of killed rebuilds "
+                   f"({sum(size for _, size in removed) / 2**20:.1f} MiB): {', '.join(name for name, _ in removed)}")
     missing, extra = search_services.check()
     click.echo(f"{len(missing)} missing from the index, {len(extra)} extra in the index.")
     if missing or extra:

@@ -4,12 +4,19 @@ The database stays the source of truth. The index holds one document per post: i
 on a thread's opening post, as token frequencies without positions) and the fields the filters need;
 ``engine`` ranks the documents and hits are mapped back to database rows.
 Storage: `<SEARCH_INDEX_DIR>/CURRENT` names the generation folder in use, so a rebuild is written beside
-the live index and swapped in with one atomic rename.
+the live index and swapped in with one atomic rename. While a generation is being made, its maker holds an
+exclusive lock on `<generation>.lock` beside it (released by the system if the process dies): a generation
+folder that is not CURRENT and whose lock nobody holds was abandoned (a killed rebuild) and is removed by the
+next rebuild or `flask search check`. The processes of a multi-process rebuild die with their parent.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import fcntl
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Iterable
@@ -19,6 +26,7 @@ from datetime import datetime
 from flask import current_app
 from whoosh import index as whoosh_index
 from whoosh.fields import BOOLEAN, ID, NUMERIC, Schema
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import And, NumericRange, Query, Term
 
 from . import engine
@@ -99,11 +107,64 @@ def _set_current(root: str, generation: str) -> None:
     os.replace(temporary, os.path.join(root, "CURRENT"))
 
 
-def _new_generation(root: str) -> str:
+def _lock_generation(root: str, generation: str) -> int:
+    """Take `generation`'s lock (a file descriptor to pass to _unlock_generation), or raise BlockingIOError
+    when a living process holds it."""
+    fd = os.open(os.path.join(root, generation + ".lock"), os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise BlockingIOError(generation) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _unlock_generation(root: str, generation: str, fd: int) -> None:
+    try:
+        os.unlink(os.path.join(root, generation + ".lock"))
+    except FileNotFoundError:
+        pass
+    os.close(fd)
+
+
+def _new_generation(root: str) -> tuple[str, int]:
+    """A new, empty generation folder and the lock its maker holds until it is CURRENT (or removed)."""
     generation = f"gen-{time.time_ns()}"
+    lock = _lock_generation(root, generation)  # before the folder: a folder without a held lock is abandoned
     os.makedirs(os.path.join(root, generation))
     whoosh_index.create_in(os.path.join(root, generation), make_schema())
-    return generation
+    return generation, lock
+
+
+def remove_abandoned(root: str | None = None) -> list[tuple[str, int]]:
+    """Remove the generation folders that are not CURRENT and that no running process is making (a rebuild
+    killed half-way). Returns (folder, bytes) of each one removed."""
+    root = root or _root()
+    try:
+        names = os.listdir(root)
+    except FileNotFoundError:
+        return []
+    generations = {name.removesuffix(".lock") for name in names if name.startswith("gen-")}
+    removed = []
+    for generation in sorted(generations):
+        try:
+            lock = _lock_generation(root, generation)
+        except BlockingIOError:
+            continue  # being made by a running process
+        try:
+            if generation == _current_generation(root):
+                continue
+            path = os.path.join(root, generation)
+            if os.path.isdir(path):
+                size = sum(os.path.getsize(os.path.join(folder, name))
+                           for folder, _, files in os.walk(path) for name in files)
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append((generation, size))
+        finally:
+            _unlock_generation(root, generation, lock)
+    return removed
 
 
 def open_index() -> whoosh_index.Index:
@@ -117,8 +178,9 @@ def open_index() -> whoosh_index.Index:
         generation = _current_generation(root)
         if generation is None:
             os.makedirs(root, exist_ok=True)
-            generation = _new_generation(root)
+            generation, lock = _new_generation(root)
             _set_current(root, generation)
+            _unlock_generation(root, generation, lock)
         index = whoosh_index.open_dir(os.path.join(root, generation))
         _cache[root] = (generation, index)
         return index
@@ -143,27 +205,76 @@ def apply(updates: Iterable[Document], deletions: Iterable[int]) -> None:
     writer.commit()
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a child process: be killed when `parent` dies (Linux: PR_SET_PDEATHSIG; elsewhere a watching thread),
+    so a rebuild killed with kill -9 leaves no writer behind."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if hasattr(ctypes, "CDLL") else None
+    PR_SET_PDEATHSIG = 1
+    if libc is None or getattr(libc, "prctl", None) is None or libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+
+
+class _SubWriter(SubWriterTask):
+    parent = 0
+
+    def run(self):
+        _die_with_parent(self.parent)
+        super().run()
+
+
+class _MpWriter(MpWriter):
+    """whoosh's multi-process writer, whose processes die with it."""
+
+    def _new_task(self):
+        task = _SubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                          self.multisegment)
+        task.parent = os.getpid()
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
 def rebuild(documents: Iterable[Document], progress=None) -> int:
-    """Build a fresh generation from `documents` and swap it in; the old one is removed afterwards.
+    """Build a fresh generation from `documents` and swap it in; the old one is removed afterwards, and so
+    are generations abandoned by killed rebuilds.
     With SEARCH_REINDEX_PROCS > 1 the documents are indexed by that many processes (forked: they inherit
-    this one, and only write index files), one segment each; the engine reads several segments as cheaply
-    as one, so they are not merged."""
+    this one, only write index files, and die with it), one segment each; the engine reads several segments
+    as cheaply as one, so they are not merged."""
     root = _root()
     os.makedirs(root, exist_ok=True)
-    generation = _new_generation(root)
-    index = whoosh_index.open_dir(os.path.join(root, generation))
-    procs = max(current_app.config["SEARCH_REINDEX_PROCS"], 1)
-    options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-    writer = index.writer(limitmb=128, compound=False, **options)
-    count = 0
-    for document in documents:
-        writer.add_document(**document.fields())
-        count += 1
-        if progress is not None:
-            progress(1)
-    writer.commit()
-    old = _current_generation(root)
-    _set_current(root, generation)
+    remove_abandoned(root)
+    generation, lock = _new_generation(root)
+    try:
+        index = whoosh_index.open_dir(os.path.join(root, generation))
+        procs = max(current_app.config["SEARCH_REINDEX_PROCS"], 1)
+        if procs > 1:
+            writer = _MpWriter(index, procs=procs, multisegment=True, limitmb=128, compound=False)
+        else:
+            writer = index.writer(limitmb=128, compound=False)
+        count = 0
+        try:
+            for document in documents:
+                writer.add_document(**document.fields())
+                count += 1
+                if progress is not None:
+                    progress(1)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        old = _current_generation(root)
+        _set_current(root, generation)
+    except BaseException:
+        shutil.rmtree(os.path.join(root, generation), ignore_errors=True)
+        _unlock_generation(root, generation, lock)
+        raise
+    _unlock_generation(root, generation, lock)
     if old and old != generation:
         shutil.rmtree(os.path.join(root, old), ignore_errors=True)
     return count

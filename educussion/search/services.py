@@ -126,6 +126,11 @@ def total_posts() -> int:
     return db.session.execute(select(func.count(Post.id))).scalar_one()
 
 
+def remove_abandoned() -> list[tuple[str, int]]:
+    """Remove the index generations left by killed rebuilds: (folder, bytes) of each."""
+    return index.remove_abandoned()
+
+
 def check() -> tuple[set[int], set[int]]:
     """(posts missing from the index, index entries without a post)."""
     in_db = set(db.session.execute(select(Post.id)).scalars())

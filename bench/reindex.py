@@ -101,9 +101,9 @@ def run_reindex(url: str, index_dir: str, procs: int) -> dict:
     if done.returncode:
         raise SystemExit(done.stderr[-2000:])
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-    generation = Path(index_dir, "CURRENT").read_text(encoding="utf-8").strip()
-    return {"wall": wall, "cpu": cpu, "peak": peak[0], "index": folder_bytes(os.path.join(index_dir, generation)),
-            "segments": sum(1 for name in os.listdir(os.path.join(index_dir, generation)) if name.endswith((".seg", ".trm"))),
+    folder = os.path.join(index_dir, Path(index_dir, "CURRENT").read_text(encoding="utf-8").strip())
+    return {"wall": wall, "cpu": cpu, "peak": peak[0], "index": folder_bytes(folder),
+            "segments": sum(1 for name in os.listdir(folder) if name.endswith((".seg", ".trm"))),
             "load": (load_before, os.getloadavg()), "output": done.stdout.strip().splitlines()[-1]}
 
 

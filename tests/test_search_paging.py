@@ -18,11 +18,23 @@ from educussion.search import queries as search_queries
 from educussion.search import services as search_services
 from educussion.search.query import matches_exactly, parse
 
+from .conftest import _clean
 from .factories import make_post, make_thread, make_user
 
 SENTENCES = ["端末の更新費用について。", "教員研修の報告です。", "教員が会員研究会の研修に参加しました。",
              "県の予算で端末を買いました。", "研修と端末の話。", "ICT支援員の配置。"]
 QUERIES = ["端末", "研修", "教員研修", "県 端末", "研修 -教員研修", "端末 OR 支援員"]
+
+
+@pytest.fixture
+def make_clean_app(make_app):
+    """make_app on empty tables (make_app alone keeps what earlier tests left)."""
+    def _make(**overrides):
+        app = make_app(**overrides)
+        with app.app_context(), db.engine.begin() as connection:
+            _clean(connection)
+        return app
+    return _make
 
 
 def _brute_force(raw: str, include_hidden: bool = False) -> set[int]:
@@ -42,12 +54,13 @@ def _every_page(raw: str, **filters) -> tuple[list[int], list[search_queries.Res
             return shown, pages
 
 
-def test_pages_show_every_result_once_on_an_index_of_several_segments(make_app, monkeypatch):
+def test_pages_show_every_result_once_on_an_index_of_several_segments(make_clean_app, monkeypatch):
     """Many equal scores, a rebuild in three processes (segments that interleave the posts), then edits (a
     post re-added at the end) and hidden posts (deletions): paging by relevance or newest first shows each
     matching post exactly once, and all of them."""
     monkeypatch.setattr(index, "SEGMENT_POSTS", 60)  # rounds of 180 posts: segments of 100 and 80
-    app = make_app(SEARCH_RESULTS_PER_PAGE=7, SEARCH_REINDEX_PROCS=3, SEARCH_DRAIN="worker", SEARCH_TIME_LIMIT=120.0)
+    app = make_clean_app(SEARCH_RESULTS_PER_PAGE=7, SEARCH_REINDEX_PROCS=3, SEARCH_DRAIN="worker",
+                         SEARCH_TIME_LIMIT=120.0)
     with app.app_context():
         generator = random.Random(23)
         author, replier, secretariat = make_user(Role.MAYOR), make_user(Role.COMPANY), make_user(Role.SECRETARIAT)
@@ -77,8 +90,8 @@ def test_pages_show_every_result_once_on_an_index_of_several_segments(make_app, 
                 assert all(page.total == len(expected) and page.exact for page in pages), raw
 
 
-def test_deep_pages_stop_at_the_last_reachable_page(make_app):
-    app = make_app(SEARCH_RESULTS_PER_PAGE=2, SEARCH_MAX_DEPTH=6, SEARCH_TIME_LIMIT=120.0)
+def test_deep_pages_stop_at_the_last_reachable_page(make_clean_app):
+    app = make_clean_app(SEARCH_RESULTS_PER_PAGE=2, SEARCH_MAX_DEPTH=6, SEARCH_TIME_LIMIT=120.0)
     client = app.test_client()
     with app.app_context():
         for n in range(9):
@@ -108,7 +121,7 @@ class _Clock:
         return float(self.reads)
 
 
-def test_the_time_limit_covers_the_candidate_checks(make_app, monkeypatch):
+def test_the_time_limit_covers_the_candidate_checks(make_clean_app, monkeypatch):
     """「教員研修」 is found through the candidates that hold 教員, 員研 and 研修, checked on their text; the
     checks stop when the search's time is up, and the page says results may be missing."""
     clock = _Clock()
@@ -116,7 +129,7 @@ def test_the_time_limit_covers_the_candidate_checks(make_app, monkeypatch):
     monkeypatch.setattr(search_queries, "CHECK_BATCH", 2)
     # The deadline is set at the 1st read (t = 1: it ends at 4.5), the index gets the time left at the 2nd
     # (2.5 s), two batches are checked at the 3rd and 4th reads; at the 5th (t = 5) the time is up.
-    app = make_app(SEARCH_TIME_LIMIT=3.5)
+    app = make_clean_app(SEARCH_TIME_LIMIT=3.5)
     with app.app_context():
         for n in range(12):
             make_thread(title=f"会議 {n}", body="教員が会員研究会の研修に参加しました")
@@ -127,9 +140,9 @@ def test_the_time_limit_covers_the_candidate_checks(make_app, monkeypatch):
 
 
 @pytest.mark.parametrize("limit", [0, 6])
-def test_few_candidates_are_all_checked_and_counted_exactly(make_app, limit):
+def test_few_candidates_are_all_checked_and_counted_exactly(make_clean_app, limit):
     """Up to paging.CHECK_ALL candidates are all checked, even past a full page: the count is exact."""
-    app = make_app(SEARCH_RESULTS_PER_PAGE=2, SEARCH_TIME_LIMIT=120.0)
+    app = make_clean_app(SEARCH_RESULTS_PER_PAGE=2, SEARCH_TIME_LIMIT=120.0)
     with app.app_context():
         for n in range(limit):
             make_thread(title=f"事例 {n}", body="教員研修の報告です")
@@ -143,7 +156,7 @@ ESTIMATED = ["研修 -教員研修", "GIGAスクール -GIGAスクール構想",
              "情報モラル -情報モラル教育", "クラウド -クラウドサービス", "予算 -補正予算", "端末の更新"]
 
 
-def test_estimated_counts_are_within_ten_percent(make_app, tmp_path):
+def test_estimated_counts_are_within_ten_percent(make_clean_app, tmp_path):
     """The benchmark's corpus (bench/search.py), 2,500 posts: for queries whose candidates are too many to
     check, 「約N件」 is within 10 % of a brute-force count (the share of matches among the first candidates
     was 20–40 % off for these)."""
@@ -151,7 +164,7 @@ def test_estimated_counts_are_within_ten_percent(make_app, tmp_path):
 
     documents = list(Corpus().documents(2500))
     texts = {document.post_id: (document.title, document.body) for document in documents}
-    app = make_app(SEARCH_INDEX_DIR=str(tmp_path / "index"), SEARCH_REINDEX_PROCS=2)
+    app = make_clean_app(SEARCH_INDEX_DIR=str(tmp_path / "index"), SEARCH_REINDEX_PROCS=2)
     with app.app_context():
         index.rebuild(iter(documents))
         estimated = 0

@@ -9,8 +9,8 @@ The count of a checked query: the candidates checked in rank order give their ma
 of matches among the rest is estimated on a random sample of all candidates (``engine.rank(sample=…)``),
 not on the first ones, which match more or less often than the rest (they hold the words more often) and
 made 「約N件」 20–40 % wrong. The sample grows, a batch at a time, until the estimate's relative standard
-error is at most PRECISION (or SAMPLE candidates, or the time is up). Up to ``CHECK_ALL`` candidates are
-simply all checked: the count is then exact.
+error is at most PRECISION (or SAMPLE candidates, or NONE_SEEN without a match, or the time is up).
+Up to ``CHECK_ALL`` candidates are simply all checked: the count is then exact.
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ T = TypeVar("T")
 
 CHECK_ALL = 300  # candidates that are all checked, when there are no more (the count is then exact)
 SAMPLE = 2000  # at most this many random candidates are checked to estimate the share of matches among the rest
-PRECISION = 0.04  # the sample grows until the estimate's relative standard error is at most this (10 % ≈ 2.5σ)
+PRECISION = 0.05  # the sample grows until the estimate's relative standard error is at most this (10 % = 2σ)
+NONE_SEEN = 300  # or until this many were checked without a match (the share is then below about 1 %)
 
 clock = time.perf_counter  # the search's clock (a test may count steps with its own)
 
@@ -100,5 +101,7 @@ def _sample_share(hits: Hits, checked: set[int], keep: Callable[[list[int]], Seq
         matches += len(keep(ids))
         sampled += len(ids)
         if matches and (sampled - matches) / (sampled * matches) <= PRECISION ** 2:  # (1 − p) / (n p)
+            break
+        if not matches and sampled >= NONE_SEEN:
             break
     return matches, sampled, timed_out

@@ -170,9 +170,14 @@ def _describe(report) -> str:
 @click.option("--repair", is_flag=True, help="Queue the missing and stale posts, drop the extra entries and sync.")
 def search_check_command(repair: bool) -> None:
     """Compare the index with the database: posts missing, documents whose content or visibility is not the
-    post's as it is now (stale), entries without a post (extra)."""
+    post's as it is now (stale), entries without a post (extra); remove the index folders left by killed
+    rebuilds."""
     from .search import services as search_services
 
+    removed = search_services.remove_abandoned()
+    if removed:
+        click.echo(f"removed {len(removed)} abandoned index folder(s) of killed rebuilds "
+                   f"({sum(size for _, size in removed) / 2**20:.1f} MiB): {', '.join(name for name, _ in removed)}")
     report = search_services.check_index()
     click.echo(f"index: {_describe(report)}.")
     if report.ok:

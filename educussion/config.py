@@ -64,6 +64,7 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         "SEARCH_INDEX_DIR": env.get("EDUCUSSION_SEARCH_INDEX_DIR", ""),
         "SEARCH_DRAIN": env.get("EDUCUSSION_SEARCH_DRAIN", "request"),
         "SEARCH_TIME_LIMIT": float(env.get("EDUCUSSION_SEARCH_TIME_LIMIT") or 2.0),
+        "SEARCH_MAX_DEPTH": _int(env.get("EDUCUSSION_SEARCH_MAX_DEPTH"), 1000),
         "SEARCH_REINDEX_PROCS": _int(env.get("EDUCUSSION_SEARCH_REINDEX_PROCS"), min(os.cpu_count() or 1, 4)),
         "SEARCH_LOG_BATCH": _int(env.get("EDUCUSSION_SEARCH_LOG_BATCH"), 20),
         "SEARCH_LOG_SECONDS": _int(env.get("EDUCUSSION_SEARCH_LOG_SECONDS"), 60),

@@ -4,6 +4,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
+
+import pytest
 
 from sqlalchemy import func, select
 
@@ -39,3 +42,71 @@ def test_index_converges_after_a_writer_is_killed(app):
     assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
     assert search_services.check() == (set(), set())
     assert index.indexed_ids() == {thread.posts[0].id, reply.id}
+
+
+def _children(parent: int) -> list[int]:
+    """The living (not zombie) processes whose parent is `parent`, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                state, ppid = stat.read().rsplit(")", 1)[1].split()[:2]
+        except OSError:
+            continue
+        if int(ppid) == parent and state not in "ZX":
+            found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except OSError:
+        return False
+
+
+def _wait_until(condition, seconds: float = 60.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_reindex_leaves_no_process_and_its_folder_is_removed(make_app):
+    app = make_app(SEARCH_DRAIN="worker")
+    with app.app_context():
+        for n in range(5):
+            make_thread(title=f"端末の相談 {n}", body="端末の更新費用について。" * 20, replies=60)
+        root = os.path.join(app.instance_path, "search-index")
+        env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "k" * 40,
+               "EDUCUSSION_SEARCH_INDEX_DIR": root, "EDUCUSSION_SEARCH_REINDEX_PROCS": "2"}
+        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "search", "reindex"], cwd=ROOT,
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert _wait_until(lambda: len(_children(process.pid)) >= 2), "the writer processes did not start"
+            children = _children(process.pid)
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        try:
+            assert _wait_until(lambda: not any(_alive(pid) for pid in children), 30), "a writer outlived the rebuild"
+        finally:
+            for pid in filter(_alive, children):
+                os.kill(pid, signal.SIGKILL)
+        abandoned = [name for name in os.listdir(root) if name.startswith("gen-") and not name.endswith(".lock")]
+        assert len(abandoned) == 1
+
+        result = app.test_cli_runner().invoke(args=["search", "check"])
+        assert "removed 1 abandoned index folder(s) of killed rebuilds" in result.output
+        assert abandoned[0] in result.output
+        assert not [name for name in os.listdir(root) if name.startswith(abandoned[0])]  # folder and lock file
+        assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
+        assert search_services.check() == (set(), set())

@@ -28,7 +28,7 @@ import heapq
 import itertools
 import time
 from collections.abc import Iterable, Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.query import Query
@@ -53,6 +53,7 @@ class Ranked:
     total: int  # matching documents (candidates when needs_check)
     needs_check: bool  # the documents are a superset: keep those that pass query.matches_exactly
     timed_out: bool  # the time ran out: some constraints were not applied (needs_check is then True)
+    sample: list[int] = field(default_factory=list)  # up to `sample` documents, a fixed pseudo-random choice
 
 
 @dataclass
@@ -80,7 +81,10 @@ class _Leaves:
     def _per_segment(self, name: str, load) -> list:
         out: list = []
         for reader, _ in self.readers:
-            key = (reader.segment().segment_id(), name)
+            segment = reader.segment()
+            if segment is None:  # an empty index
+                continue
+            key = (segment.segment_id(), name)
             values = self._cache.get(key)
             if values is None:
                 values = load(reader)
@@ -256,10 +260,12 @@ def _required(evaluator: _Evaluator, parsed: ParsedQuery) -> tuple[_Word | None,
 
 
 def rank(searcher, parsed: ParsedQuery, fields: dict[str, float], *, allow: Query | None = None,
-         restrict: Query | None = None, newest_by: str | None = None, depth: int = 20,
-         time_limit: float = 5.0) -> Ranked:
+         restrict: Query | None = None, newest_by: str | None = None, tie_by: tuple[str, ...] = (),
+         depth: int = 20, time_limit: float = 5.0, sample: int = 0) -> Ranked:
     """The documents matching `parsed` (and `allow`, and not `restrict`), best first (or by the sortable
-    field `newest_by`, highest first), the first `depth` of them."""
+    field `newest_by`, highest first), ties broken by the sortable fields `tie_by` then the docnum (highest
+    first): the first `depth` of them, and with `sample` > 0 that many chosen at random (fixed by the last
+    `tie_by` column), for estimating what share of the candidates passes the exact check."""
     evaluator = _Evaluator(searcher, fields, time.perf_counter() + time_limit)
     matched, timed_out = _required(evaluator, parsed)
     if matched is None or not matched.scores:
@@ -276,12 +282,29 @@ def rank(searcher, parsed: ParsedQuery, fields: dict[str, float], *, allow: Quer
             docs &= evaluator.docs_for(allow)
     except _Deadline:
         return Ranked([], [], len(scores), True, True)
-    if newest_by:
-        values = evaluator.leaves.column(newest_by)
-        top = heapq.nlargest(depth, ((values[doc], doc) for doc in docs))
-    else:
-        top = heapq.nlargest(depth, ((scores[doc], doc) for doc in docs))
-    return Ranked([doc for _, doc in top], [key for key, _ in top], len(docs), not exact, timed_out)
+    ordered = list(docs)
+    parts = [] if newest_by else [[scores[doc] for doc in ordered]]
+    for name in ((newest_by,) if newest_by else ()) + tuple(tie_by):
+        values = evaluator.leaves.column(name)
+        parts.append([values[doc] for doc in ordered])
+    top = heapq.nlargest(depth, zip(*parts, ordered))
+    identities = parts[-1] if tie_by else ordered
+    return Ranked([key[-1] for key in top], [key[0] for key in top], len(ordered), not exact, timed_out,
+                  _shuffled(ordered, identities, sample))
+
+
+def _shuffled(docs: list[int], identities: list, count: int) -> list[int]:
+    """`count` of `docs` in a fixed pseudo-random order of their `identities` (e.g. post numbers): the same
+    sample whatever the segments, and any first part of it is an even sample too."""
+    if count <= 0 or not docs:
+        return []
+    keys = ((int(identity) * 2654435761) & 0xFFFFFFFF for identity in identities)  # Knuth's multiplicative hash
+    return [doc for _, doc in heapq.nsmallest(count, zip(keys, docs))]
+
+
+def column(searcher, name: str) -> list:
+    """The values of a sortable field per docnum (cached per segment)."""
+    return _Leaves(searcher).column(name)
 
 
 def _apply_exclusions(evaluator: _Evaluator, parsed: ParsedQuery, scores: dict[int, float]) -> bool:

@@ -4,25 +4,36 @@ The database stays the source of truth. The index holds one document per post: i
 on a thread's opening post, as token frequencies without positions) and the fields the filters need;
 ``engine`` ranks the documents and hits are mapped back to database rows.
 Storage: `<SEARCH_INDEX_DIR>/CURRENT` names the generation folder in use, so a rebuild is written beside
-the live index and swapped in with one atomic rename.
+the live index and swapped in with one atomic rename. While a generation is being made, its maker holds an
+exclusive lock on `<generation>.lock` beside it (released by the system if the process dies): a generation
+folder that is not CURRENT and whose lock nobody holds was abandoned (a killed rebuild) and is removed by the
+next rebuild or `flask search check`. The processes of a multi-process rebuild die with their parent.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import fcntl
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import STORED_COLUMN
+from whoosh import multiproc
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, _lenfield
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, Schema
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import And, NumericRange, Or, Query, Term
 from whoosh.reading import ReaderClosed
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
 
 from . import engine
 from .analysis import UNIGRAM_SUFFIX, field_types
@@ -45,6 +56,7 @@ def make_schema() -> Schema:
         visible=BOOLEAN,
         created=NUMERIC(bits=64, sortable=True, stored=True),  # microseconds since the epoch
         fingerprint=STORED,  # a digest of what the document was made from (`flask search check` compares it)
+        post_number=NUMERIC(bits=64, sortable=True),  # the post id as a column: the last tie-break of the order
     )
 
 
@@ -71,6 +83,7 @@ class Document:
             "theme": self.theme, "role": self.role, "prefecture": self.prefecture or "-",
             "status": self.status, "opening": self.opening, "visible": self.visible,
             "created": _microseconds(self.created), "fingerprint": self.fingerprint,
+            "post_number": self.post_id,
         }
 
 
@@ -103,11 +116,64 @@ def _set_current(root: str, generation: str) -> None:
     os.replace(temporary, os.path.join(root, "CURRENT"))
 
 
-def _new_generation(root: str) -> str:
+def _lock_generation(root: str, generation: str) -> int:
+    """Take `generation`'s lock (a file descriptor to pass to _unlock_generation), or raise BlockingIOError
+    when a living process holds it."""
+    fd = os.open(os.path.join(root, generation + ".lock"), os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise BlockingIOError(generation) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _unlock_generation(root: str, generation: str, fd: int) -> None:
+    try:
+        os.unlink(os.path.join(root, generation + ".lock"))
+    except FileNotFoundError:
+        pass
+    os.close(fd)
+
+
+def _new_generation(root: str) -> tuple[str, int]:
+    """A new, empty generation folder and the lock its maker holds until it is CURRENT (or removed)."""
     generation = f"gen-{time.time_ns()}"
+    lock = _lock_generation(root, generation)  # before the folder: a folder without a held lock is abandoned
     os.makedirs(os.path.join(root, generation))
     whoosh_index.create_in(os.path.join(root, generation), make_schema())
-    return generation
+    return generation, lock
+
+
+def remove_abandoned(root: str | None = None) -> list[tuple[str, int]]:
+    """Remove the generation folders that are not CURRENT and that no running process is making (a rebuild
+    killed half-way). Returns (folder, bytes) of each one removed."""
+    root = root or _root()
+    try:
+        names = os.listdir(root)
+    except FileNotFoundError:
+        return []
+    generations = {name.removesuffix(".lock") for name in names if name.startswith("gen-")}
+    removed = []
+    for generation in sorted(generations):
+        try:
+            lock = _lock_generation(root, generation)
+        except BlockingIOError:
+            continue  # being made by a running process
+        try:
+            if generation == _current_generation(root):
+                continue
+            path = os.path.join(root, generation)
+            if os.path.isdir(path):
+                size = sum(os.path.getsize(os.path.join(folder, name))
+                           for folder, _, files in os.walk(path) for name in files)
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append((generation, size))
+        finally:
+            _unlock_generation(root, generation, lock)
+    return removed
 
 
 def open_index() -> whoosh_index.Index:
@@ -121,8 +187,9 @@ def open_index() -> whoosh_index.Index:
         generation = _current_generation(root)
         if generation is None:
             os.makedirs(root, exist_ok=True)
-            generation = _new_generation(root)
+            generation, lock = _new_generation(root)
             _set_current(root, generation)
+            _unlock_generation(root, generation, lock)
         index = whoosh_index.open_dir(os.path.join(root, generation))
         _cache[root] = (generation, index)
         return index
@@ -149,7 +216,7 @@ def _write(writer, updates: Iterable[Document], deletions: Iterable[int]) -> Non
         for post_id in deletions:
             writer.delete_by_term("post_id", str(post_id))
         for document in updates:
-            writer.update_document(**document.fields())
+            writer.update_document(**_known(writer.schema, document.fields()))
     except BaseException:
         writer.cancel()
         raise
@@ -172,30 +239,129 @@ def writes_held(timeout: float = 120.0) -> Iterator[None]:
         lock.release()
 
 
+def _die_with_parent(parent: int) -> None:
+    """In a child process: be killed when `parent` dies (Linux: PR_SET_PDEATHSIG; elsewhere a watching thread),
+    so a rebuild killed with kill -9 leaves no writer behind."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if hasattr(ctypes, "CDLL") else None
+    PR_SET_PDEATHSIG = 1
+    if libc is None or getattr(libc, "prctl", None) is None or libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+
+
+class _Lengths:
+    """A written segment's per-document reader whose length columns are read once. whoosh asks it for the
+    field length of every posting it writes, one file seek each: a fifth of a rebuild's time."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.columns: dict[str, list] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str):
+        column = self.columns.get(fieldname)
+        if column is None:
+            values = self.reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            column = self.columns[fieldname] = list(values.load()) if values is not None else []
+        if docnum >= len(column):
+            return 0
+        return byte_to_length(column[docnum]) if column[docnum] else None  # as whoosh's doc_field_length
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+class _SegmentWriter(SegmentWriter):
+    def _flush_segment(self):  # whoosh's, with _Lengths (pinned to the Whoosh-Reloaded version in setup.cfg)
+        self.perdocwriter.close()
+        lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+
+class _SubWriter(SubWriterTask):
+    parent = 0
+
+    def run(self):
+        _die_with_parent(self.parent)
+        multiproc.SegmentWriter = _SegmentWriter  # in this child process only: the writer its run() makes
+        super().run()
+
+
+class _MpWriter(MpWriter):
+    """whoosh's multi-process writer, whose processes die with it."""
+
+    def _new_task(self):
+        task = _SubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                          self.multisegment)
+        task.parent = os.getpid()
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+SEGMENT_POSTS = 1000  # posts per segment in a rebuild: their postings fit in a writer's memory (LIMIT_MB)
+LIMIT_MB = 128  # whoosh's pool size per writer process; past it the postings spill to temporary files
+
+
+def _write_segments(index: whoosh_index.Index, documents: list[Document], procs: int) -> None:
+    """Write `documents` as new segments without merging: one per process, each of about SEGMENT_POSTS."""
+    if procs > 1:
+        writer = _MpWriter(index, procs=procs, multisegment=True, limitmb=LIMIT_MB, compound=False)
+    else:
+        writer = _SegmentWriter(index, limitmb=LIMIT_MB, compound=False)
+    try:
+        for document in documents:
+            writer.add_document(**document.fields())
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(merge=False)
+
+
 def rebuild(documents: Iterable[Document], progress=None,
             before_swap: Callable[[Callable[[Iterable[Document], Iterable[int]], None]], None] | None = None) -> int:
-    """Build a fresh generation from `documents` and swap it in; the old one is removed afterwards.
-    With SEARCH_REINDEX_PROCS > 1 the documents are indexed by that many processes (forked: they inherit
-    this one, and only write index files), one segment each; the engine reads several segments as cheaply
-    as one, so they are not merged."""
+    """Build a fresh generation from `documents` and swap it in; the old one is removed afterwards, and so
+    are generations abandoned by killed rebuilds.
+    The documents are written SEGMENT_POSTS per segment and process (SEARCH_REINDEX_PROCS processes, forked:
+    they inherit this one, only write index files, and die with it), so each writer's postings stay in
+    memory: the temporary disk a rebuild uses is bounded whatever the number of posts; the engine reads
+    several segments nearly as cheaply as one, so they are not merged. `before_swap(write)` may write more
+    into the new generation before it goes live (the changes committed while the documents were read)."""
     root = _root()
     os.makedirs(root, exist_ok=True)
-    generation = _new_generation(root)
-    index = whoosh_index.open_dir(os.path.join(root, generation))
-    procs = max(current_app.config["SEARCH_REINDEX_PROCS"], 1)
-    options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-    writer = index.writer(limitmb=128, compound=False, **options)
-    count = 0
-    for document in documents:
-        writer.add_document(**document.fields())
-        count += 1
-        if progress is not None:
-            progress(1)
-    writer.commit()
-    if before_swap is not None:  # e.g. the changes committed while the documents were read
-        before_swap(lambda updates, deletions: _write(index.writer(compound=False), updates, deletions))
-    old = _current_generation(root)
-    _set_current(root, generation)
+    remove_abandoned(root)
+    generation, lock = _new_generation(root)
+    try:
+        index = whoosh_index.open_dir(os.path.join(root, generation))
+        procs = max(current_app.config["SEARCH_REINDEX_PROCS"], 1)
+        count = 0
+        batch: list[Document] = []
+        for document in documents:
+            batch.append(document)
+            count += 1
+            if progress is not None:
+                progress(1)
+            if len(batch) >= SEGMENT_POSTS * procs:
+                _write_segments(index, batch, procs)
+                batch = []
+        if batch or not count:
+            _write_segments(index, batch, procs)
+        if before_swap is not None:
+            before_swap(lambda updates, deletions: _write(index.writer(compound=False), updates, deletions))
+        old = _current_generation(root)
+        _set_current(root, generation)
+    except BaseException:
+        shutil.rmtree(os.path.join(root, generation), ignore_errors=True)
+        _unlock_generation(root, generation, lock)
+        raise
+    _unlock_generation(root, generation, lock)
     if old and old != generation:
         shutil.rmtree(os.path.join(root, old), ignore_errors=True)
     return count
@@ -265,12 +431,18 @@ def _searcher():
         searcher.close()
 
 
+def _known(schema: Schema, fields: dict) -> dict:
+    """The fields the index has (an index built before a field was added takes documents until its rebuild)."""
+    return {name: value for name, value in fields.items() if name in schema}
+
+
 @dataclass(frozen=True)
 class Hits:
     post_ids: list[int]  # best first
     total: int  # matching posts (when needs_check: candidates, an upper bound)
     needs_check: bool  # the posts are candidates: keep those whose text passes query.matches_exactly
     timed_out: bool
+    sample_ids: list[int] = field(default_factory=list)  # candidates in a fixed random order (see engine.rank)
 
 
 def _microseconds(moment: datetime) -> int:
@@ -295,26 +467,33 @@ def created_between(start: datetime | None, end: datetime | None) -> Query:
 
 
 def search(parsed: ParsedQuery, *, filters: list[Query], newest: bool, limit: int, time_limit: float,
-           exclude: Query | None = None) -> Hits:
-    """The first `limit` posts matching `parsed`, by relevance (ties: newer first) or newest first.
-    `filters` must all match; `exclude` (e.g. hidden posts) must not. Never fails because a writer commits
+           exclude: Query | None = None, sample: int = 0) -> Hits:
+    """The first `limit` posts matching `parsed`, by relevance or newest first; ties: the newer post, then the
+    higher post id (one total order, the same at every depth: page 2 continues page 1 exactly).
+    `filters` must all match; `exclude` (e.g. hidden posts) must not. With `sample`, also that many
+    candidates spread over all of them (for estimating a count). Never fails because a writer commits
     meanwhile: a search that read a segment merged away under it is run again on a fresh searcher."""
     for attempt in range(ATTEMPTS):
         try:
             with _searcher() as searcher:
+                tie_by = tuple(name for name in ("created", "post_number") if name in searcher.schema)
                 ranked = engine.rank(searcher, parsed, BIGRAM_FIELDS, allow=And(filters) if filters else None,
-                                     restrict=exclude, newest_by="created" if newest else None, depth=limit,
-                                     time_limit=time_limit)
-                stored = [searcher.stored_fields(docnum) for docnum in ranked.docnums]
+                                     restrict=exclude, newest_by=tie_by[0] if newest else None,
+                                     tie_by=tie_by[1:] if newest else tie_by, depth=limit, time_limit=time_limit,
+                                     sample=sample)
+                if "post_number" in searcher.schema:
+                    numbers = engine.column(searcher, "post_number")
+                    post_ids = [numbers[d] for d in ranked.docnums]
+                    sample_ids = [numbers[d] for d in ranked.sample]
+                else:  # an index built before the column: until its rebuild
+                    post_ids = [int(searcher.stored_fields(docnum)["post_id"]) for docnum in ranked.docnums]
+                    sample_ids = [int(searcher.stored_fields(docnum)["post_id"]) for docnum in ranked.sample]
                 if _segments_intact(searcher):
                     break
         except _STALE:
             if attempt == ATTEMPTS - 1:
                 raise
-    if not newest:  # equal scores: the newer post first (docnums only approximate the order of creation)
-        order = sorted(range(len(stored)), key=lambda i: (-ranked.keys[i], -stored[i]["created"]))
-        stored = [stored[i] for i in order]
-    return Hits([int(fields["post_id"]) for fields in stored], ranked.total, ranked.needs_check, ranked.timed_out)
+    return Hits(post_ids, ranked.total, ranked.needs_check, ranked.timed_out, sample_ids)
 
 
 # ---------------------------------------------------------------- backups

@@ -14,7 +14,7 @@ from .. import text
 from ..dates import day_bounds
 from ..extensions import db
 from ..models import Post, SearchOutbox, Thread, Visibility
-from . import index
+from . import index, paging
 from .analysis import highlight_spans
 from .engine import is_exact
 from .query import ParsedQuery, highlight_terms, matches_exactly, parse
@@ -55,6 +55,8 @@ class Results:
     pages: int = 1
     timed_out: bool = False
     checked: int = 0  # candidates whose text was checked (words of several tokens); 0 when the index decided
+    capped: bool = False  # more results than a reader can page to (EDUCUSSION_SEARCH_MAX_DEPTH)
+    reachable: int = 0  # results a reader can page to: the last reachable page × results per page
 
 
 def _filter_queries(filters: Filters) -> list:
@@ -72,31 +74,44 @@ def _filter_queries(filters: Filters) -> list:
 
 def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = None,
            log_filters: str = "") -> Results:
-    """Search posts; never raises for any input (a query that cannot be parsed is searched as text)."""
+    """Search posts; never raises for any input (a query that cannot be parsed is searched as text).
+    Pages past EDUCUSSION_SEARCH_MAX_DEPTH results show the last reachable page; EDUCUSSION_SEARCH_TIME_LIMIT
+    covers the index, the candidate checks and the loading."""
     per_page = per_page or current_app.config["SEARCH_RESULTS_PER_PAGE"]
     parsed = parse(raw)
-    results = Results(query=parsed.text, truncated=parsed.truncated, page=max(page, 1))
+    last = paging.last_page(current_app.config["SEARCH_MAX_DEPTH"], per_page)
+    results = Results(query=parsed.text, truncated=parsed.truncated, page=min(max(page, 1), last))
     if parsed.is_empty:
         return results
     started = time.perf_counter()
+    deadline = paging.Deadline(current_app.config["SEARCH_TIME_LIMIT"])
     needed = results.page * per_page
     exclude = [] if filters.include_hidden else [index.field_filter("visible", False)]
     not_now = _pending_not_shown(filters.include_hidden)
     if not_now:  # the index may still hold them as they were before the change: never count them
         exclude.append(index.posts_filter(not_now))
-    depth = needed if is_exact(parsed) else max(CHECK_DEPTH, 2 * needed)
+    exact_words = is_exact(parsed)
+
     hits = index.search(parsed, filters=_filter_queries(filters), exclude=index.any_of(exclude),
-                        newest=filters.newest, limit=depth, time_limit=current_app.config["SEARCH_TIME_LIMIT"])
+                        newest=filters.newest, limit=needed if exact_words else max(CHECK_DEPTH, 2 * needed),
+                        time_limit=deadline.remaining(), sample=0 if exact_words else paging.SAMPLE)
+    stopped = False
     if hits.needs_check:
-        posts, total, exact, results.checked = _checked(parsed, hits, needed, filters.include_hidden)
+        checked = paging.check(hits, needed=needed, deadline=deadline, batch=CHECK_BATCH,
+                               keep=lambda ids: _matching(parsed, ids, filters.include_hidden))
+        page_posts = checked.found[(results.page - 1) * per_page:needed]
+        total, exact, results.checked, timed_out = checked.total, checked.exact, checked.checked, checked.timed_out
+        stopped = checked.stopped or checked.timed_out  # later pages would not continue this one: none offered
     else:
-        posts = _load(hits.post_ids, filters.include_hidden)
-        total, exact = hits.total - (len(hits.post_ids) - len(posts)), not hits.timed_out
-    page_posts = posts[(results.page - 1) * per_page:needed]
+        page_ids = hits.post_ids[(results.page - 1) * per_page:needed]
+        page_posts = _load(page_ids, filters.include_hidden)  # the database has the last word on each hit
+        total, exact, timed_out = hits.total - (len(page_ids) - len(page_posts)), not hits.timed_out, hits.timed_out
     terms = highlight_terms(parsed)
     results.hits = [Hit(post, snippet(_text_of(post), terms), marked(post.thread.title, terms)) for post in page_posts]
-    results.total, results.exact, results.timed_out = total, exact, hits.timed_out
-    results.pages = max(1, -(-results.total // per_page))
+    results.total, results.exact, results.timed_out = total, exact, timed_out
+    results.pages = min(max(1, -(-results.total // per_page)), results.page if stopped else last)
+    results.reachable = last * per_page
+    results.capped = results.total > results.reachable
     log_search(parsed.text, log_filters, results.total, int((time.perf_counter() - started) * 1000))
     return results
 
@@ -113,24 +128,14 @@ def _pending_not_shown(include_hidden: bool) -> list[int]:
     return list(db.session.execute(query).scalars())
 
 
-def _checked(parsed: ParsedQuery, hits: index.Hits, needed: int,
-             include_hidden: bool) -> tuple[list[Post], int, bool, int]:
-    """Keep the candidates whose text matches exactly, in order, until `needed` are found. Returns them,
-    the number of matches (estimated from the share of matches among the candidates checked, unless all
-    were checked), whether that number is exact, and how many candidates were checked."""
-    found: list[Post] = []
-    checked = 0
-    while checked < len(hits.post_ids) and len(found) < needed:
-        batch = hits.post_ids[checked:checked + CHECK_BATCH]
-        checked += len(batch)
-        for post in _load(batch, include_hidden):
-            document = document_for(post)
-            if matches_exactly(parsed, [document.title, document.body]):
-                found.append(post)
-    if checked >= hits.total and not hits.timed_out:
-        return found[:needed], len(found), True, checked
-    estimate = round(hits.total * len(found) / checked) if checked else 0
-    return found[:needed], max(estimate, len(found)), False, checked
+def _matching(parsed: ParsedQuery, ids: list[int], include_hidden: bool) -> list[Post]:
+    """The posts of `ids` that this reader may see and whose text matches `parsed` exactly, in that order."""
+    kept = []
+    for post in _load(ids, include_hidden):
+        document = document_for(post)
+        if matches_exactly(parsed, [document.title, document.body]):
+            kept.append(post)
+    return kept
 
 
 def _load(ids: list[int], include_hidden: bool) -> list[Post]:

@@ -227,6 +227,11 @@ def check_index() -> IndexReport:
     return report
 
 
+def remove_abandoned() -> list[tuple[str, int]]:
+    """Remove the index generations left by killed rebuilds: (folder, bytes) of each."""
+    return index.remove_abandoned()
+
+
 def check() -> tuple[set[int], set[int]]:
     """(posts missing from the index or whose document is stale, index entries without a post)."""
     report = check_index()

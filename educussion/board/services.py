@@ -14,7 +14,7 @@ from ..models import (AuditAction, NotificationKind, Post, PostRevision, Report,
 from ..moderation import policy
 from ..notifications import services as notifications
 from ..notifications.services import notify
-from ..permissions import can_edit_post, can_reply, can_start_thread
+from ..permissions import why_not_edit_post, why_not_reply, why_not_start_thread
 from ..search import services as search
 from . import counters
 
@@ -88,6 +88,12 @@ def _flag(post: Post, screening: policy.Screening) -> None:
         db.session.add(Report(post=post, reporter_id=None, reason=ReportReason.WATCHED_WORD, details=words))
 
 
+def _refuse_if(refusal: str | None) -> None:
+    """Raise PermissionDenied with the reason permissions.why_not_* gave (None: allowed)."""
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+
+
 def _summary(text_: str, screening: policy.Screening) -> str:
     if screening.status == Visibility.PENDING:
         return f"{text_}［{_('awaiting approval')}：{screening.hold_reason}］"
@@ -112,8 +118,7 @@ def _run_idempotent(actor: User, idempotency_key: str | None, work):
 
 def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempotency_key: str | None = None) -> Thread:
     """Open a thread in a theme with its first post; returns the thread."""
-    if not can_start_thread(actor, theme):
-        raise PermissionDenied(_("Your account cannot start threads."))
+    _refuse_if(why_not_start_thread(actor, theme))
     title = clean_title(title)
     body = clean_body(body)
     screening = policy.screen(actor, theme.id, title=title, body=body, new_post=True)
@@ -142,14 +147,12 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
 
 
 def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str | None = None) -> Post:
-    if not can_reply(actor, thread):
-        raise PermissionDenied(_("Your account cannot reply in this thread."))
+    _refuse_if(why_not_reply(actor, thread))
     body = clean_body(body)
     screening = policy.screen(actor, thread.theme_id, title=None, body=body, new_post=True)
 
     def work() -> Post:
-        if not can_reply(actor, thread):  # re-checked on fresh data, under the write lock
-            raise PermissionDenied(_("Your account cannot reply in this thread."))
+        _refuse_if(why_not_reply(actor, thread))  # re-checked on fresh data, under the write lock
         now = utcnow()
         visible = screening.status == Visibility.VISIBLE
         values = {"last_position": Thread.last_position + 1}
@@ -182,8 +185,7 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
 
     A moderator editing someone else's post must give a reason; the revision is marked as a moderator's
     edit and the author is told. An author's edit passes the watched words again."""
-    if not can_edit_post(actor, post):
-        raise PermissionDenied(_("You can only edit your own posts."))
+    _refuse_if(why_not_edit_post(actor, post))
     by_moderator = post.author_id != actor.id
     reason = clean_reason(reason) if by_moderator else None
     body = clean_body(body)

@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from ..errors import InvalidInput, PermissionDenied
 from ..forms import attach_error
 from ..models import Visibility
-from ..permissions import can_edit_post, can_read_post_body, can_start_thread, can_view_history, can_view_thread
+from ..permissions import (can_read_post_body, can_view_thread, why_not_edit_post, why_not_start_thread,
+                           why_not_view_history)
 from ..notifications import queries as notification_queries
 from . import diff, queries, services
 from .forms import EditPostForm, ReplyForm, ThreadForm
@@ -50,14 +51,9 @@ def show_theme(slug: str):
 @login_required
 def new_thread(slug: str):
     theme = _found(queries.theme_by_slug(slug))
-    if not can_start_thread(current_user, theme):
-        if not current_user.is_verified:
-            raise PermissionDenied(
-                _("Your account has not been verified yet. You can post once the secretariat has verified it."))
-        if current_user.is_suspended:
-            raise PermissionDenied(_("Your account is suspended from posting."))
-        raise PermissionDenied(
-            _("Threads are started by mayors, municipal staff and the secretariat; you can reply in any thread."))
+    refusal = why_not_start_thread(current_user, theme)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     form = ThreadForm()
     if form.validate_on_submit():
         try:
@@ -141,8 +137,9 @@ def permalink(post_id: int):
 @login_required
 def edit_post(post_id: int):
     post = _found(queries.post_by_id(post_id))
-    if not can_edit_post(current_user, post):
-        raise PermissionDenied(_("You can only edit your own posts."))
+    refusal = why_not_edit_post(current_user, post)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     is_opening = post.position == 1
     by_moderator = post.author_id != current_user.id
     form = EditPostForm()
@@ -171,6 +168,7 @@ def edit_post(post_id: int):
 @login_required
 def post_history(post_id: int):
     post = _found(queries.post_with_revisions(post_id))
-    if not can_view_history(current_user, post):
-        raise PermissionDenied(_("Only the author and the secretariat can see the edit history."))
+    refusal = why_not_view_history(current_user, post)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     return render_template("board/history.html", post=post, changes=diff.revision_changes(post.revisions))

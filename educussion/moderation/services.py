@@ -22,7 +22,7 @@ from ..models import (AuditAction, ModerationSettings, NotificationKind, Post, R
                       WatchedWordAction, utcnow)
 from ..notifications import services as notifications
 from ..notifications.services import notify
-from ..permissions import can_manage_moderation, can_moderate, can_report
+from ..permissions import can_manage_moderation, can_moderate, why_not_report
 from ..search import services as search
 from . import policy
 
@@ -45,7 +45,8 @@ def _require(allowed: bool, message: str | None = None) -> None:
 
 def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> Report:
     """A member reports a post. One open report per member per post; at most REPORTS_PER_HOUR an hour."""
-    _require(can_report(actor, post), _("You cannot report this post."))
+    refusal = why_not_report(actor, post)
+    _require(refusal is None, refusal)
     try:
         reason_value = ReportReason(reason)
     except ValueError:

@@ -11,8 +11,8 @@ from .. import dates
 from ..board.views import post_url
 from ..errors import DomainError, InvalidInput, PermissionDenied
 from ..forms import attach_error
-from ..permissions import (can_manage_members, can_manage_moderation, can_moderate, can_report,
-                           can_use_moderation_queue)
+from ..permissions import (can_manage_members, can_manage_moderation, can_moderate, can_use_moderation_queue,
+                           why_not_report)
 from ..urls import is_safe_next
 from ..verification import queries as verification_queries
 from . import policy, queries, services
@@ -67,8 +67,9 @@ def _theme_choices(with_all: bool = False):
 @login_required
 def report(post_id: int):
     post = _found(queries.post_by_id(post_id))
-    if not can_report(current_user, post):
-        raise PermissionDenied(_("You cannot report this post."))
+    refusal = why_not_report(current_user, post)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     form = ReportForm()
     if form.validate_on_submit():
         try:

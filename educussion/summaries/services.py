@@ -12,7 +12,7 @@ from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 from ..models import AuditAction, HelpfulMark, NotificationKind, Outcome, Post, Thread, ThreadConclusion, User, utcnow
 from ..notifications.services import notify
-from ..permissions import can_mark_helpful, can_summarise
+from ..permissions import can_summarise, why_not_mark_helpful
 
 
 def _require_secretariat(actor: User) -> None:
@@ -72,8 +72,9 @@ def set_key_point(post: Post, *, actor: User, on: bool) -> Post:
 
 def mark_helpful(post: Post, *, actor: User, on: bool = True) -> Post:
     """「参考になった」: one per member per post (marking twice changes nothing); `on=False` takes it back."""
-    if not can_mark_helpful(actor, post):
-        raise PermissionDenied(_("You cannot mark this post."))
+    refusal = why_not_mark_helpful(actor, post)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     try:
         with write_transaction():
             if on:

@@ -429,9 +429,10 @@ def test_hidden_content_is_in_no_format(board, client, login_as):
         assert "端末更新の費用負担" in text, file_format  # the file is not simply empty
         if file_format != "csv":  # the CSV holds threads only
             assert "クラウド型なら初期費用を抑えられます" in text, file_format
-        thread_scope = _download(client, scope="thread", thread_id=str(board.c), file_format=file_format)
+        refused = client.post(URL, data={"scope": "thread", "thread_id": str(board.c), "file_format": file_format})
+        assert refused.status_code == 400 and "Content-Disposition" not in refused.headers
         for secret in HIDDEN:
-            assert secret not in text and secret not in thread_scope, (file_format, secret)
+            assert secret not in text and secret not in refused.get_data(as_text=True), (file_format, secret)
 
 
 def test_anonymised_exports_name_nobody(board, client, login_as):
@@ -529,7 +530,26 @@ BAD_INPUT = [
     ({"file_format": "pdf"}, "file_format", "形式を選んでください。"),
     ({"scope": "theme", "theme": "no-such-theme"}, "theme", "テーマを選んでください。"),
     ({"opener_role": "king"}, "opener_role", "区分を選択してください。"),
+    ({"scope": "thread", "thread_id": "999999"}, "thread_id", "999999番のスレッドはありません。"),
 ]
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_a_thread_that_does_not_exist_or_is_not_public_is_refused(board, client, login_as, file_format):
+    """No empty file and no 'successful export' in the audit log: a message beside the thread number."""
+    login_as(board.user("secretariat"))
+    for thread_id, message in ((999999, "999999番のスレッドはありません。"),
+                               (board.c, f"{board.c}番のスレッドは公開されていないため、議論のまとめには含まれません。")):
+        response = client.post(URL, data={"scope": "thread", "thread_id": str(thread_id), "file_format": file_format})
+        assert response.status_code == 400 and "Content-Disposition" not in response.headers
+        page = response.get_data(as_text=True)
+        error = re.search(r'<p class="field__error" id="thread_id-error">(.*?)</p>', page, re.S)
+        assert error is not None and message in error.group(1), page[:300]
+        assert f'value="{thread_id}"' in page  # the number typed stays in the field
+    with pytest.raises(InvalidInput) as error:
+        _export(board.user("secretariat"), file_format, scope="thread", thread_id=999999)
+    assert error.value.field == "thread_id"
+    assert _audit_exports() == []
 
 
 def test_bad_input_is_shown_beside_the_field(app, client, login_as):

@@ -102,6 +102,30 @@ def test_outcome_alone_and_wrong_input(app):
     assert len(_audit(AuditAction.THREAD_OUTCOME_SET)) == 1
 
 
+def test_an_empty_conclusion_is_refused_beside_the_field(app, client, login_as):
+    """Nothing to save: no 「まとめを保存しました。」, a message beside the field, nothing in the database."""
+    login_as(make_user(Role.SECRETARIAT))
+    thread = make_thread()
+    url = f"/threads/{thread.id}/conclusion"
+    for blank in ("", "  \r\n  "):
+        response = client.post(url, data={"outcome": "under_discussion", "conclusion": blank})
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert re.search(r'id="conclusion-error">[^<]*まとめを入力するか、別の結果を選んでください。', page)
+        assert "まとめを保存しました。" not in page
+        assert "まとめを保存しました。" not in client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    with pytest.raises(InvalidInput) as error:
+        services.save_summary(_fresh(Thread, thread.id), actor=make_user(Role.SECRETARIAT),
+                              outcome="under_discussion", conclusion=" ")
+    assert error.value.field == "conclusion"
+    assert _versions(thread.id) == [] and _audit(AuditAction.CONCLUSION_WRITTEN, AuditAction.THREAD_OUTCOME_SET) == []
+    # The outcome alone may be set without a conclusion; the page says that is what was saved.
+    response = client.post(url, data={"outcome": "continued", "conclusion": ""}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "結果を保存しました。" in page and "まとめを保存しました。" not in page
+    assert _fresh(Thread, thread.id).outcome == Outcome.CONTINUED and _versions(thread.id) == []
+
+
 def test_only_the_secretariat_writes_conclusions_and_sets_outcomes(app):
     secretariat = make_user(Role.SECRETARIAT)
     thread = make_thread()

@@ -38,6 +38,9 @@ def save_summary(thread: Thread, *, actor: User, outcome: str, conclusion: str |
             _add_conclusion(thread, actor, body)
         elif not body and latest is not None:
             raise InvalidInput("conclusion", _("A conclusion cannot be emptied; write what replaces it."))
+        elif not body and thread.outcome == value:
+            raise InvalidInput("conclusion", _("Please write the conclusion, or choose another outcome. "
+                                               "Nothing has been saved."))
         if thread.outcome != value:
             before = thread.outcome
             thread.outcome = value

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from educussion.auditlog.labels import summary_text
 from educussion.errors import InvalidInput, PermissionDenied
 from educussion.export import services
 from educussion.export.summary import SummaryFilters, build
@@ -443,7 +444,7 @@ def test_anonymised_exports_name_nobody(board, client, login_as):
         for name in NAMES:
             assert name not in text, (file_format, name)
         assert "札幌市" in text, file_format  # organisations stay
-    assert _audit_exports()[-1].summary.endswith("anonymised")
+    assert _audit_exports()[-1].params["filters"] == {"scope": "board", "anonymise": True}
     entry = next(t for t in _build(anonymise=True).threads() if t.id == board.a)
     assert entry.opener.display == "札幌市（首長）" and entry.opener.title == "" and entry.opener.name is None
     assert entry.conclusion.author == "事務局"
@@ -481,7 +482,9 @@ def test_every_export_writes_exactly_one_audit_entry(app, client, login_as):
         entries = _audit_exports()
         assert len(entries) == count
         assert entries[-1].actor_id == secretariat.id and entries[-1].target_type == "summary"
-        assert entries[-1].summary == f"format={file_format} threads=1 scope=board opener_role=mayor"
+        assert entries[-1].params == {"format": file_format, "threads": 1, "command_line": False,
+                                      "filters": {"scope": "board", "opener_role": "mayor"}}
+        assert summary_text(entries[-1]) == f"{file_format.upper()}、スレッド1件 — 対象: 掲示板全体 / 作成者の役割: 首長"
 
 
 # ------------------------------------------------------------------ the export page
@@ -579,7 +582,8 @@ def test_cli_writes_the_file_and_one_audit_entry(board, runner, tmp_path, app):
     assert [t["title"] for t in document["threads"]] == ["端末更新の費用負担"]
     assert document["threads"][0]["url"] == f"{app.config['BASE_URL']}/threads/{board.a}"
     [entry] = _audit_exports()
-    assert entry.actor_id is None and entry.summary.endswith("(command line)")
+    assert entry.actor_id is None and entry.params["command_line"] is True
+    assert summary_text(entry).endswith("（コマンドライン）")
 
     workbook_path = tmp_path / "summary.xlsx"
     result = runner.invoke(args=["export", "summary", "--theme", "infrastructure", "--anonymise",

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from educussion.auditlog.labels import summary_text
 from educussion.board.services import MAX_BODY_LENGTH
 from educussion.errors import InvalidInput, PermissionDenied
 from educussion.extensions import db
@@ -72,11 +73,12 @@ def test_conclusion_keeps_every_version(app):
     assert latest.author_id == secretariat.id
 
     written = _audit(AuditAction.CONCLUSION_WRITTEN)
-    assert [e.summary for e in written] == ["第1版", "第2版", "第3版"]
+    assert [e.params for e in written] == [{"version": 1}, {"version": 2}, {"version": 3}]
+    assert [summary_text(e) for e in written] == ["第1版", "第2版", "第3版"]
     assert all(e.actor_id == secretariat.id and e.target_type == "thread" and e.target_id == thread.id
                for e in written)
     outcomes = _audit(AuditAction.THREAD_OUTCOME_SET)
-    assert [e.summary for e in outcomes] == ["検討中 → 解決済み", "解決済み → 提言に反映"]
+    assert [summary_text(e) for e in outcomes] == ["検討中 → 解決済み", "解決済み → 提言に反映"]
 
 
 def test_outcome_alone_and_wrong_input(app):

@@ -94,10 +94,11 @@ def _refuse_if(refusal: str | None) -> None:
         raise PermissionDenied(refusal)
 
 
-def _summary(text_: str, screening: policy.Screening) -> str:
+def _audit_params(screening: policy.Screening, **facts) -> dict:
+    """The audit entry's facts, with why the post waits for approval when it does (rendered by the log)."""
     if screening.status == Visibility.PENDING:
-        return f"{text_}［{_('awaiting approval')}：{screening.hold_reason}］"
-    return text_
+        facts["hold"] = screening.hold
+    return facts
 
 
 def _run_idempotent(actor: User, idempotency_key: str | None, work):
@@ -134,7 +135,7 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         post.revisions[0].title = title
         if visible:
             counters.add_to_theme(theme.id, threads=1, posts=1, posted_at=now)
-        audit.record(actor, AuditAction.THREAD_CREATED, thread, summary=_summary(title, screening))
+        audit.record(actor, AuditAction.THREAD_CREATED, thread, params=_audit_params(screening, title=title))
         notifications.follow_thread(actor, thread, auto=True)
         notifications.post_published(post)
         search.queue_post(post.id)
@@ -168,7 +169,7 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
         if visible:
             counters.add_to_theme(thread.theme_id, posts=1, posted_at=now)
         audit.record(actor, AuditAction.POST_CREATED, post,
-                     summary=_summary(text.excerpt(post.body_html, 200), screening))
+                     params=_audit_params(screening, excerpt=text.excerpt(post.body_html, 200)))
         notifications.follow_thread(actor, thread, auto=True)
         notifications.post_published(post)
         search.queue_post(post.id)
@@ -219,11 +220,11 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
                 counters.add_posts(thread, -1)
         _flag(post, screening)
         if by_moderator:
-            audit.record(actor, AuditAction.POST_EDITED_BY_MODERATOR, post, summary=f"第{number}版",
+            audit.record(actor, AuditAction.POST_EDITED_BY_MODERATOR, post, params={"version": number},
                          reason=reason)
             notify(post.author, NotificationKind.POST_EDITED_BY_MODERATOR, post=post, reason=reason)
         else:
-            audit.record(actor, AuditAction.POST_EDITED, post, summary=_summary(f"第{number}版", screening))
+            audit.record(actor, AuditAction.POST_EDITED, post, params=_audit_params(screening, version=number))
         search.queue_post(post.id)
     search.drain_after_commit()
     mail.send_queued()

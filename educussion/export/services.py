@@ -74,8 +74,8 @@ def export_summary(filters: SummaryFilters, *, actor: User | None, file_format: 
     summary = build(filters, base_url)
     with write_transaction():
         audit.record(actor, AuditAction.SUMMARY_EXPORTED, "summary",
-                     summary=f"format={file_format} threads={summary.overview.thread_count} {filters.describe()}"
-                             + ("" if actor is not None else " (command line)"))
+                     params={"format": file_format, "threads": summary.overview.thread_count,
+                             "filters": filters.as_params(), "command_line": actor is None})
     stamp = dates.to_tokyo(utcnow()).strftime("%Y%m%d-%H%M")  # the time on the secretariat's clock
     if file_format == "print":
         return Export(summary, file_format, "", "text/html", None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -25,8 +24,6 @@ from ..notifications.services import notify
 from ..permissions import can_manage_moderation, can_moderate, why_not_report
 from ..search import services as search
 from . import policy
-
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 MAX_DETAILS = 1000
 
@@ -68,8 +65,8 @@ def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> R
             raise InvalidInput("reason", _("You have sent many reports in the last hour. Please try again later."))
         report = Report(post=post, reporter_id=actor.id, reason=reason_value, details=details, created_at=utcnow())
         db.session.add(report)
-        audit.record(actor, AuditAction.POST_REPORTED, post, summary=str(reason_value.label),
-                     reason=f"{reason_value.label}: {details}" if details else reason_value.label)
+        audit.record(actor, AuditAction.POST_REPORTED, post, params={"reason": reason_value.value},
+                     reason=details or None)
         notify(actor, NotificationKind.REPORT_RECEIVED, post=post)
         _maybe_auto_hide(post)
     _after_commit()
@@ -94,7 +91,7 @@ def _maybe_auto_hide(post: Post) -> None:
         return
     reason = _("Hidden automatically after %(count)d reports, until the secretariat reviews it.", count=reporters)
     _set_post_status(post, Visibility.HIDDEN, actor=None, reason=reason)
-    audit.record(None, AuditAction.POST_AUTO_HIDDEN, post, reason=reason)
+    audit.record(None, AuditAction.POST_AUTO_HIDDEN, post, params={"reports": reporters})
     notify(post.author, NotificationKind.POST_HIDDEN, post=post, reason=reason)
 
 
@@ -125,13 +122,13 @@ def dismiss_reports(post: Post, *, actor: User, reason: str) -> int:
         if count == 0:
             raise InvalidInput(None, _("This post has no open reports."))
         _close_reports(post, ReportStatus.DISMISSED, actor=actor, reason=reason)
-        summary = str(count)
-        if _is_auto_hidden(post):
+        shown_again = _is_auto_hidden(post)
+        if shown_again:
             _set_post_status(post, Visibility.VISIBLE, actor=actor, reason=reason)
-            summary += " (shown again)"
             if post.author_id != actor.id:
                 notify(post.author, NotificationKind.POST_UNHIDDEN, post=post, reason=reason)
-        audit.record(actor, AuditAction.REPORTS_DISMISSED, post, summary=summary, reason=reason)
+        audit.record(actor, AuditAction.REPORTS_DISMISSED, post, params={"count": count, "shown_again": shown_again},
+                     reason=reason)
     _after_commit()
     return count
 
@@ -255,7 +252,7 @@ def move_posts(source: Thread, post_ids: Sequence[int], *, actor: User, reason: 
             db.session.add(target)
             db.session.flush()
             counters.add_to_theme(theme.id, threads=1)
-        labels = [f"#{post.position}" for post in posts]
+        positions = [post.position for post in posts]
         visible = [post for post in posts if post.status == Visibility.VISIBLE]
         for post in posts:
             position = db.session.execute(
@@ -269,7 +266,7 @@ def move_posts(source: Thread, post_ids: Sequence[int], *, actor: User, reason: 
         counters.add_posts(target, len(visible), posted_at=max((p.created_at for p in visible), default=None))
         db.session.expire(target)
         audit.record(actor, AuditAction.POSTS_MOVED, source, reason=reason,
-                     summary=f"{', '.join(labels)} → {target.title} (thread {target.id})")
+                     params={"positions": positions, "target_title": target.title, "target_id": target.id})
         for author in {post.author for post in posts if post.author_id != actor.id}:
             notify(author, NotificationKind.POST_MOVED, thread=target)
     _after_commit()
@@ -370,7 +367,8 @@ def move_thread(thread: Thread, theme: Theme, *, actor: User, reason: str) -> Th
         locked.theme_id = theme.id
         db.session.flush()
         db.session.expire(locked, ["theme"])
-        audit.record(actor, AuditAction.THREAD_MOVED, locked, summary=f"{old_theme} → {theme.name}", reason=reason)
+        audit.record(actor, AuditAction.THREAD_MOVED, locked, params={"from": old_theme, "to": theme.name},
+                     reason=reason)
         for post in locked.posts:
             search.queue_post(post.id)
     _after_commit()
@@ -421,7 +419,7 @@ def grant_theme_moderator(user: User, theme: Theme, *, actor: User, reason: str)
             raise InvalidInput("user", _("This member already moderates this theme."))
         grant = ThemeModerator(user_id=user.id, theme_id=theme.id, granted_by_id=actor.id, created_at=utcnow())
         db.session.add(grant)
-        audit.record(actor, AuditAction.THEME_MODERATOR_GRANTED, user, summary=theme.name, reason=reason)
+        audit.record(actor, AuditAction.THEME_MODERATOR_GRANTED, user, params={"theme": theme.name}, reason=reason)
     return grant
 
 
@@ -436,7 +434,8 @@ def revoke_theme_moderator(grant: ThemeModerator, *, actor: User, reason: str) -
         if grant.revoked_at is not None:
             raise InvalidInput(None, _("This right has already been revoked."))
         grant.revoked_at, grant.revoked_by_id = utcnow(), actor.id
-        audit.record(actor, AuditAction.THEME_MODERATOR_REVOKED, grant.user, summary=grant.theme.name, reason=reason)
+        audit.record(actor, AuditAction.THEME_MODERATOR_REVOKED, grant.user, params={"theme": grant.theme.name},
+                     reason=reason)
     return grant
 
 
@@ -456,16 +455,10 @@ def suspend_user(user: User, *, actor: User, until: datetime | None, reason: str
         suspension = Suspension(user_id=user.id, created_at=now, created_by_id=actor.id, ends_at=until, reason=reason)
         db.session.add(suspension)
         audit.record(actor, AuditAction.USER_SUSPENDED, user, reason=reason,
-                     summary=_until_label(until))
+                     params={"until": until.isoformat() if until is not None else None})
         notify(user, NotificationKind.USER_SUSPENDED, reason=reason)
     _after_commit()
     return suspension
-
-
-def _until_label(until: datetime | None) -> str:
-    if until is None:
-        return "無期限"
-    return f"{until.astimezone(TOKYO):%Y-%m-%d %H:%M}（日本時間）まで"
 
 
 def unsuspend_user(user: User, *, actor: User, reason: str) -> User:
@@ -509,8 +502,8 @@ def update_settings(*, actor: User, premoderated_roles: Sequence[str], first_pos
         settings.auto_hide_reports = auto_hide_reports
         settings.updated_at = utcnow()
         audit.record(actor, AuditAction.MODERATION_SETTINGS_CHANGED, "moderation settings", reason=reason or None,
-                     summary=f"事前承認の役割: {settings.premoderated_roles or 'なし'} / 新規会員の承認件数: "
-                             f"{first_posts_to_approve} / 自動非表示の通報数: {auto_hide_reports}")
+                     params={"premoderated_roles": roles, "first_posts_to_approve": first_posts_to_approve,
+                             "auto_hide_reports": auto_hide_reports})
     return settings
 
 
@@ -539,7 +532,7 @@ def add_watched_word(*, actor: User, pattern: str, action: str, is_regex: bool =
                            action=action_value, created_by_id=actor.id, created_at=utcnow())
         db.session.add(word)
         audit.record(actor, AuditAction.WATCHED_WORD_ADDED, word,
-                     summary=f"{word.display} ({action_value.value})", reason=reason or None)
+                     params={"word": word.display, "action": action_value.value}, reason=reason or None)
     return word
 
 
@@ -556,5 +549,5 @@ def remove_watched_word(word: WatchedWord, *, actor: User, reason: str | None = 
             raise InvalidInput(None, _("This word has already been removed."))
         word.removed_at, word.removed_by_id = utcnow(), actor.id
         audit.record(actor, AuditAction.WATCHED_WORD_REMOVED, word,
-                     summary=f"{word.display} ({word.action.value})", reason=reason or None)
+                     params={"word": word.display, "action": word.action.value}, reason=reason or None)
     return word

@@ -44,7 +44,8 @@ def save_summary(thread: Thread, *, actor: User, outcome: str, conclusion: str |
         if thread.outcome != value:
             before = thread.outcome
             thread.outcome = value
-            audit.record(actor, AuditAction.THREAD_OUTCOME_SET, thread, summary=f"{before.label} → {value.label}")
+            audit.record(actor, AuditAction.THREAD_OUTCOME_SET, thread,
+                         params={"from": before.value, "to": value.value})
     mail.send_queued()
     return thread
 
@@ -57,7 +58,7 @@ def _add_conclusion(thread: Thread, actor: User, body: str) -> ThreadConclusion:
     conclusion = ThreadConclusion(thread_id=thread.id, number=number, body_source=body,
                                   body_html=text.render(body), author_id=actor.id, created_at=utcnow())
     db.session.add(conclusion)
-    audit.record(actor, AuditAction.CONCLUSION_WRITTEN, thread, summary=f"第{number}版")
+    audit.record(actor, AuditAction.CONCLUSION_WRITTEN, thread, params={"version": number})
     if thread.author_id != actor.id:
         notify(thread.author, NotificationKind.CONCLUSION_ADDED, thread=thread)
     return conclusion

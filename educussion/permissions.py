@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .models import Post, Role, Theme, Thread, User, Visibility
+from .models import Post, Report, ReportStatus, Role, Theme, Thread, User, Visibility
 
 
 def _is_logged_in(user: User | None) -> bool:
@@ -202,6 +202,19 @@ def can_report(user: User | None, post: Post) -> bool:
     return why_not_report(user, post) is None
 
 
+def why_not_change_report(user: User | None, report: Report) -> str | None:
+    """The reporter corrects or withdraws their report while nobody has reviewed it yet."""
+    if not _is_logged_in(user) or report.reporter_id != user.id:
+        return _("Only the member who sent a report can change or withdraw it.")
+    if report.status != ReportStatus.OPEN:
+        return _("This report has already been reviewed or withdrawn, so it can no longer be changed.")
+    return None
+
+
+def can_change_report(user: User | None, report: Report) -> bool:
+    return why_not_change_report(user, report) is None
+
+
 def why_not_mark_helpful(user: User | None, post: Post) -> str | None:
     why = _why_not_member(user, _("To mark a post as helpful, log in with a verified account."))
     if why is not None:
@@ -231,6 +244,7 @@ def can_follow_thread(user: User | None, thread: Thread) -> bool:
 
 
 TEMPLATE_PREDICATES = {
+    "can_change_report": can_change_report,
     "can_follow_thread": can_follow_thread,
     "can_mark_helpful": can_mark_helpful,
     "can_summarise": can_summarise,
@@ -245,6 +259,7 @@ TEMPLATE_PREDICATES = {
     "can_use_moderation_queue": can_use_moderation_queue,
     "can_view_history": can_view_history,
     "is_secretariat": is_secretariat,
+    "why_not_change_report": why_not_change_report,
     "why_not_edit_post": why_not_edit_post,
     "why_not_follow_thread": why_not_follow_thread,
     "why_not_mark_helpful": why_not_mark_helpful,

@@ -273,6 +273,8 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
     AuditAction.REPORTS_DISMISSED: _reports_dismissed,
     AuditAction.POST_AUTO_HIDDEN: lambda p: _(
         "Hidden automatically after %(count)d reports, until the secretariat reviews it.", count=int(p["reports"])),
+    AuditAction.POST_UNHIDDEN: lambda p: (
+        _("Shown again: every report on it was withdrawn.") if p.get("reports_withdrawn") else ""),
     AuditAction.POSTS_MOVED: _posts_moved,
     AuditAction.THREAD_MOVED: lambda p: _change(p["from"], p["to"]),
     AuditAction.THEME_MODERATOR_GRANTED: lambda p: p["theme"],

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import (BooleanField, DateField, EmailField, HiddenField, IntegerField, RadioField, SelectChoice,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..models import REPORT_REASON_LABELS, ROLE_LABELS, ReportReason, Role, WatchedWordAction
@@ -18,8 +18,10 @@ def reason_field(label=_l("Reason"), description=REASON_HELP) -> TextAreaField:
 
 
 class ReportForm(FlaskForm):
-    reason = SelectField(
+    # Radio buttons with none chosen: pressing the button without choosing files nothing (no default reason).
+    reason = RadioField(
         _l("Reason"),
+        [InputRequired(message=_l("Please choose a reason."))],
         choices=[SelectChoice(reason.value, REPORT_REASON_LABELS[reason])
                  for reason in ReportReason if reason != ReportReason.WATCHED_WORD],
         validate_choice=False,

@@ -21,7 +21,7 @@ from ..models import (AuditAction, ModerationSettings, NotificationKind, Post, R
                       WatchedWordAction, utcnow)
 from ..notifications import services as notifications
 from ..notifications.services import notify
-from ..permissions import can_manage_moderation, can_moderate, why_not_report
+from ..permissions import can_manage_moderation, can_moderate, why_not_change_report, why_not_report
 from ..search import services as search
 from . import policy
 
@@ -40,10 +40,8 @@ def _require(allowed: bool, message: str | None = None) -> None:
 
 # ---------------------------------------------------------------- reports
 
-def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> Report:
-    """A member reports a post. One open report per member per post; at most REPORTS_PER_HOUR an hour."""
-    refusal = why_not_report(actor, post)
-    _require(refusal is None, refusal)
+def _report_input(reason: str | None, details: str | None) -> tuple[ReportReason, str]:
+    """The reason a member chose (never a default) and their details, checked."""
     try:
         reason_value = ReportReason(reason)
     except ValueError:
@@ -55,6 +53,14 @@ def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> R
         raise InvalidInput("details", _("Please describe the problem."))
     if len(details) > MAX_DETAILS:
         raise InvalidInput("details", _("Use at most %(count)d characters.", count=MAX_DETAILS))
+    return reason_value, details
+
+
+def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> Report:
+    """A member reports a post. One open report per member per post; at most REPORTS_PER_HOUR an hour."""
+    refusal = why_not_report(actor, post)
+    _require(refusal is None, refusal)
+    reason_value, details = _report_input(reason, details)
     with write_transaction():
         if _open_report(post, actor) is not None:
             raise InvalidInput("reason", _("You have already reported this post. The secretariat will review it."))
@@ -69,6 +75,47 @@ def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> R
                      reason=details or None)
         notify(actor, NotificationKind.REPORT_RECEIVED, post=post)
         _maybe_auto_hide(post)
+    _after_commit()
+    return report
+
+
+def _require_own_open_report(report: Report, actor: User) -> None:
+    refusal = why_not_change_report(actor, report)
+    _require(refusal is None, refusal)
+
+
+def change_report(report: Report, *, actor: User, reason: str, details: str = "") -> Report:
+    """The reporter corrects the reason or details of their open report (the change is audited)."""
+    _require_own_open_report(report, actor)
+    reason_value, details = _report_input(reason, details)
+    with write_transaction():
+        _require_own_open_report(report, actor)  # again, on fresh data: a moderator may have just closed it
+        previous = report.reason
+        if previous == reason_value and report.details == details:
+            return report
+        report.reason, report.details = reason_value, details
+        audit.record(actor, AuditAction.REPORT_CHANGED, report.post, reason=details or None,
+                     params={"reason": reason_value.value, "previous_reason": previous.value})
+    return report
+
+
+def withdraw_report(report: Report, *, actor: User) -> Report:
+    """The reporter withdraws their open report: it is settled as withdrawn (the row stays). A post that the
+    reports hid automatically is shown again once no open report is left."""
+    _require_own_open_report(report, actor)
+    with write_transaction():
+        _require_own_open_report(report, actor)
+        report.status, report.closed_at, report.closed_by_id = ReportStatus.WITHDRAWN, utcnow(), actor.id
+        post = report.post
+        audit.record(actor, AuditAction.REPORT_WITHDRAWN, post, params={"reason": report.reason.value})
+        db.session.flush()
+        left = db.session.execute(select(func.count(Report.id)).filter_by(
+            post_id=post.id, status=ReportStatus.OPEN)).scalar_one()
+        if left == 0 and _is_auto_hidden(post):
+            reason = _("Shown again: every report on it was withdrawn.")
+            _set_post_status(post, Visibility.VISIBLE, actor=None, reason=reason)
+            audit.record(None, AuditAction.POST_UNHIDDEN, post, params={"reports_withdrawn": True})
+            notify(post.author, NotificationKind.POST_UNHIDDEN, post=post, reason=reason)
     _after_commit()
     return report
 

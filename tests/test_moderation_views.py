@@ -378,7 +378,7 @@ def test_only_the_reporter_changes_a_report_and_only_while_open(app):
     assert _reload(Report, report.id).status.value == "dismissed"
 
 
-def test_withdrawing_the_last_report_shows_an_auto_hidden_post_again(app):
+def test_withdrawing_the_last_report_shows_an_auto_hidden_post_again(app, client, login_as):
     secretariat = make_user(Role.SECRETARIAT)
     moderation.update_settings(actor=secretariat, premoderated_roles=[], first_posts_to_approve=0, auto_hide_reports=2)
     post = make_post(make_thread())
@@ -387,6 +387,9 @@ def test_withdrawing_the_last_report_shows_an_auto_hidden_post_again(app):
     assert _reload(Post, post.id).status == Visibility.HIDDEN
     moderation.withdraw_report(_reload(Report, reports[0].id), actor=reports[0].reporter)
     assert _reload(Post, post.id).status == Visibility.HIDDEN  # one open report still waits for review
+    login_as(_reload(User, reports[1].reporter_id))  # may still withdraw, but no longer reads the hidden text
+    page = _text(client.get(f"/posts/{post.id}/report"))
+    assert "あなたの通報" in page and "返信です。" not in page
     moderation.withdraw_report(_reload(Report, reports[1].id), actor=reports[1].reporter)
     assert _reload(Post, post.id).status == Visibility.VISIBLE
     assert db.session.execute(select(AuditEntry).filter_by(action=AuditAction.POST_UNHIDDEN)).scalar_one().params == {

@@ -1,13 +1,24 @@
-"""Who may do what: named predicates used by services, views and templates."""
+"""Who may do what: named predicates used by services, views and templates.
+
+Each `can_*` predicate that members meet has a `why_not_*` companion: the translated reason it refuses
+(None when allowed), so a page's notice, a refused request and the rule itself never disagree.
+The `can_*` of such a pair is defined as "no reason to refuse"."""
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
-from .models import Post, Role, Theme, Thread, User, Visibility
+from .models import Post, Report, ReportStatus, Role, Theme, Thread, User, Visibility
+
+
+def _is_logged_in(user: User | None) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
 
 
 def _is_member(user: User | None) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_verified)
+    return _is_logged_in(user) and user.is_verified
 
 
 def _is_active_member(user: User | None) -> bool:
@@ -50,50 +61,22 @@ def can_manage_members(user: User | None) -> bool:
     return is_secretariat(user)
 
 
-def can_start_thread(user: User | None, theme: Theme | None = None) -> bool:
-    return _is_active_member(user) and user.role.value in current_app.config["THREAD_STARTER_ROLES"]
-
-
 def can_view_thread(user: User | None, thread: Thread) -> bool:
     """Visible threads: everyone. Pending, rejected or hidden ones: their author and moderators."""
     if thread.status == Visibility.VISIBLE:
         return True
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not _is_logged_in(user):
         return False
     return thread.author_id == user.id or can_moderate(user, thread)
-
-
-def can_reply(user: User | None, thread: Thread) -> bool:
-    return _is_active_member(user) and thread.accepts_replies
 
 
 def can_read_post_body(user: User | None, post: Post) -> bool:
     """Visible posts: everyone. Hidden, pending and rejected ones: the author and moderators."""
     if post.status == Visibility.VISIBLE:
         return True
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not _is_logged_in(user):
         return False
     return post.author_id == user.id or can_moderate(user, post)
-
-
-def can_edit_post(user: User | None, post: Post) -> bool:
-    """Authors edit their own posts while visible or pending; moderators edit any (with a reason)."""
-    if not _is_active_member(user):
-        return False
-    if can_moderate(user, post):
-        return True
-    return post.author_id == user.id and post.status in (Visibility.VISIBLE, Visibility.PENDING)
-
-
-def can_view_history(user: User | None, post: Post) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return post.author_id == user.id or can_moderate(user, post) or is_secretariat(user)
-
-
-def can_report(user: User | None, post: Post) -> bool:
-    return (_is_active_member(user) and post.author_id != user.id and post.status == Visibility.VISIBLE
-            and post.thread.status == Visibility.VISIBLE)
 
 
 def can_summarise(user: User | None) -> bool:
@@ -101,9 +84,163 @@ def can_summarise(user: User | None) -> bool:
     return _is_active_member(user) and user.role == Role.SECRETARIAT
 
 
+# ---------------------------------------------------------------- what members meet, with the reason why not
+
+def thread_starter_roles() -> list[Role]:
+    """The roles that may start threads (EDUCUSSION_THREAD_STARTER_ROLES), in the usual order."""
+    configured = current_app.config["THREAD_STARTER_ROLES"]
+    return [role for role in Role if role.value in configured]
+
+
+def _role_list(roles: list[Role]) -> str:
+    """「首長、自治体職員、事務局」 / "Mayor, Municipal staff and Secretariat" in the reader's language."""
+    labels = [role.label for role in roles]
+    if not labels:
+        return ""
+    locale = str(get_locale() or "ja")
+    if locale.startswith("ja"):
+        return "、".join(labels)
+    return format_list(labels, style="standard", locale=locale)
+
+
+def _why_not_member(user: User | None, when_logged_out: str) -> str | None:
+    """The reasons shared by everything a verified member does: logged out, not verified, suspended."""
+    from .i18n import format_when
+
+    if not _is_logged_in(user):
+        return when_logged_out
+    if not user.is_verified:
+        return _("Your account has not been verified yet. You can post once the secretariat has verified it.")
+    if user.is_suspended:
+        reason = (_("Your account is suspended from posting (%(reason)s).", reason=user.suspension_reason)
+                  if user.suspension_reason else _("Your account is suspended from posting."))
+        if user.suspended_until is not None:
+            reason += " " + _("The suspension ends on %(date)s.", date=format_when(user.suspended_until))
+        return reason
+    return None
+
+
+def why_not_start_thread(user: User | None, theme: Theme | None = None) -> str | None:
+    roles = thread_starter_roles()
+    if not roles:
+        return _("No role may start threads on this board at present.")
+    why = _why_not_member(user, _("To start a thread, log in with a verified account (%(roles)s).",
+                                  roles=_role_list(roles)))
+    if why is not None:
+        return why
+    if user.role not in roles:
+        return _("Threads are started by accounts of these roles: %(roles)s. "
+                 "You can reply in threads that are open for replies.", roles=_role_list(roles))
+    return None
+
+
+def can_start_thread(user: User | None, theme: Theme | None = None) -> bool:
+    return why_not_start_thread(user, theme) is None
+
+
+def why_not_reply(user: User | None, thread: Thread) -> str | None:
+    why = _why_not_member(user, _("To reply, log in with a verified account."))
+    if why is not None:
+        return why
+    if thread.status != Visibility.VISIBLE:
+        return _("Replies can be posted once the thread is visible to everyone.")
+    if thread.is_locked:
+        return _("This thread is locked. New replies cannot be posted.")
+    if thread.is_closed:
+        return _("This thread has been closed as resolved. New replies cannot be posted.")
+    return None
+
+
+def can_reply(user: User | None, thread: Thread) -> bool:
+    return why_not_reply(user, thread) is None
+
+
+def why_not_edit_post(user: User | None, post: Post) -> str | None:
+    """Authors edit their own posts while visible or pending; moderators edit any (with a reason)."""
+    why = _why_not_member(user, _("Log in to edit your posts."))
+    if why is not None:
+        return why
+    if can_moderate(user, post):
+        return None
+    if post.author_id != user.id:
+        return _("You can only edit your own posts.")
+    if post.status not in (Visibility.VISIBLE, Visibility.PENDING):
+        return _("This post has been hidden or was not approved, so it can no longer be edited.")
+    return None
+
+
+def can_edit_post(user: User | None, post: Post) -> bool:
+    return why_not_edit_post(user, post) is None
+
+
+def why_not_view_history(user: User | None, post: Post) -> str | None:
+    if _is_logged_in(user) and (post.author_id == user.id or can_moderate(user, post) or is_secretariat(user)):
+        return None
+    return _("Only the author and the secretariat can see the edit history.")
+
+
+def can_view_history(user: User | None, post: Post) -> bool:
+    return why_not_view_history(user, post) is None
+
+
+def _is_not_public(post: Post) -> bool:
+    return post.status != Visibility.VISIBLE or post.thread.status != Visibility.VISIBLE
+
+
+def why_not_report(user: User | None, post: Post) -> str | None:
+    why = _why_not_member(user, _("To report a post, log in with a verified account."))
+    if why is not None:
+        return why
+    if post.author_id == user.id:
+        return _("You cannot report your own post.")
+    if _is_not_public(post):
+        return _("Only posts that everyone can see can be reported.")
+    return None
+
+
+def can_report(user: User | None, post: Post) -> bool:
+    return why_not_report(user, post) is None
+
+
+def why_not_change_report(user: User | None, report: Report) -> str | None:
+    """The reporter corrects or withdraws their report while nobody has reviewed it yet."""
+    if not _is_logged_in(user) or report.reporter_id != user.id:
+        return _("Only the member who sent a report can change or withdraw it.")
+    if report.status != ReportStatus.OPEN:
+        return _("This report has already been reviewed or withdrawn, so it can no longer be changed.")
+    return None
+
+
+def can_change_report(user: User | None, report: Report) -> bool:
+    return why_not_change_report(user, report) is None
+
+
+def why_not_mark_helpful(user: User | None, post: Post) -> str | None:
+    why = _why_not_member(user, _("To mark a post as helpful, log in with a verified account."))
+    if why is not None:
+        return why
+    if post.author_id == user.id:
+        return _("You cannot mark your own post as helpful.")
+    if _is_not_public(post):
+        return _("Only posts that everyone can see can be marked as helpful.")
+    return None
+
+
 def can_mark_helpful(user: User | None, post: Post) -> bool:
-    return (_is_active_member(user) and post.author_id != user.id and post.status == Visibility.VISIBLE
-            and post.thread.status == Visibility.VISIBLE)
+    return why_not_mark_helpful(user, post) is None
+
+
+def why_not_follow_thread(user: User | None, thread: Thread) -> str | None:
+    """Following tells of every reply: only someone logged in who may read the thread may follow it."""
+    if not _is_logged_in(user):
+        return _("Log in to follow this thread.")
+    if not can_view_thread(user, thread):
+        return _("This thread cannot be followed.")
+    return None
+
+
+def can_follow_thread(user: User | None, thread: Thread) -> bool:
+    return why_not_follow_thread(user, thread) is None
 
 
 def needs_two_step(user: User | None) -> bool:
@@ -118,6 +255,8 @@ def can_reset_two_step(actor: User | None, user: User) -> bool:
 
 
 TEMPLATE_PREDICATES = {
+    "can_change_report": can_change_report,
+    "can_follow_thread": can_follow_thread,
     "can_mark_helpful": can_mark_helpful,
     "can_summarise": can_summarise,
     "can_edit_post": can_edit_post,
@@ -132,6 +271,14 @@ TEMPLATE_PREDICATES = {
     "can_view_history": can_view_history,
     "is_secretariat": is_secretariat,
     "can_reset_two_step": can_reset_two_step,
+    "why_not_change_report": why_not_change_report,
+    "why_not_edit_post": why_not_edit_post,
+    "why_not_follow_thread": why_not_follow_thread,
+    "why_not_mark_helpful": why_not_mark_helpful,
+    "why_not_reply": why_not_reply,
+    "why_not_report": why_not_report,
+    "why_not_start_thread": why_not_start_thread,
+    "why_not_view_history": why_not_view_history,
 }
 
 

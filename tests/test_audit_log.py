@@ -228,10 +228,12 @@ def test_each_export_writes_exactly_one_audit_entry(client, secretariat, log):
     client.post(URL + "/export.xlsx", query_string={"action": "user.", "actor": "次郎"})
     [entry] = exports()
     assert entry.actor_id == secretariat.id and entry.target_type == "audit log"
-    assert entry.summary == "format=xlsx rows=1 action=user. actor=次郎"
+    assert entry.params == {"format": "xlsx", "rows": 1, "filters": {"action": "user.", "actor": "次郎"}}
+    assert labels.summary_text(entry) == "XLSX、1行 — 操作: アカウント / 操作者: 次郎"
     client.post(URL + "/export.csv")
     assert len(exports()) == 2
-    assert exports()[-1].summary == f"format=csv rows={len(log) + 1} all"  # the first export is in it
+    assert exports()[-1].params == {"format": "csv", "rows": len(log) + 1, "filters": {}}  # the first is in it
+    assert labels.summary_text(exports()[-1]) == f"CSV、{len(log) + 1}行 — 絞り込みなし"
 
 
 # ------------------------------------------------------------------ CSV
@@ -253,7 +255,7 @@ def test_csv_export(client, secretariat, log):
     assert rows[1][0] == "2025-04-01 10:00:00"  # Japan time
     assert rows[1][4] == "011002" and rows[1][5] == "'+cmd|' /C calc'!A0" and rows[1][6] == '"引用", カンマ\n改行'
     assert rows[2][6] == "個人情報"
-    assert exports()[0].summary == "format=csv rows=2 action=post."
+    assert exports()[0].params == {"format": "csv", "rows": 2, "filters": {"action": "post."}}
 
 
 # ------------------------------------------------------------------ the writers themselves
@@ -301,3 +303,84 @@ def test_the_export_query_reads_every_row_in_batches(app):
     assert sorted(got) == sorted(made) and len(got) == len(set(got))
     assert got == [e.id for e in queries.entries(queries.Filters()).items]
     assert db.session.execute(select(func.count(AuditEntry.id))).scalar_one() == 7
+
+
+# ------------------------------------------------------------------ facts stored, summaries in the reader's language
+
+def _log_rows(client, **args) -> str:
+    return " ".join(client.get(URL, query_string=args).get_data(as_text=True).split())
+
+
+def _csv_rows(client, **args) -> list[list[str]]:
+    response = client.post(URL + "/export.csv", query_string=args)
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
+
+
+def test_summaries_are_written_as_facts_and_read_in_the_readers_language(client, login_as):
+    """An English-speaking member's report reads in Japanese for a Japanese secretary, and a Japanese
+    secretary's suspension reads in English for an English-speaking one; on the page and in the exports."""
+    from educussion.moderation import services as moderation
+
+    post = make_thread(replies=1).posts[-1]
+    english = make_user(Role.COMPANY, name="Alice Smith", locale="en")
+    login_as(english)
+    response = client.post(f"/posts/{post.id}/report", data={"reason": "spam", "details": ""})
+    assert response.status_code == 302
+    [reported] = db.session.execute(select(AuditEntry).filter_by(action=AuditAction.POST_REPORTED)).scalars()
+    assert reported.params == {"reason": "spam"} and reported.summary == "" and reported.reason is None
+
+    japanese = make_user(Role.SECRETARIAT, name="事務局 花子", locale="ja")
+    with force_locale("ja"):
+        moderation.suspend_user(make_user(Role.ACADEMIC, name="荒らし 一郎"), actor=japanese, until=None,
+                                reason="規約違反")
+    [suspended] = db.session.execute(select(AuditEntry).filter_by(action=AuditAction.USER_SUSPENDED)).scalars()
+    assert suspended.params == {"until": None}
+
+    login_as(japanese)
+    page = _log_rows(client)
+    assert "<td>投稿の通報</td>" in page.replace("\n", "")
+    assert '<td class="audit-log__text">スパム</td>' in page and '<td class="audit-log__text">無期限</td>' in page
+    rows = {row[2]: row for row in _csv_rows(client)[1:]}
+    assert rows["投稿の通報"][5] == "スパム" and rows["利用停止"][5] == "無期限"
+
+    page = _log_rows(client, lang="en")  # the same entries for a reader of English
+    assert '<td class="audit-log__text">Spam</td>' in page and '<td class="audit-log__text">Indefinitely</td>' in page
+    rows = {row[2]: row for row in _csv_rows(client, lang="en")[1:]}
+    assert rows["Post reported"][5] == "Spam" and rows["Account suspended"][5] == "Indefinitely"
+    workbook = load_workbook(io.BytesIO(client.post(URL + "/export.xlsx", query_string={"lang": "en"}).data))
+    assert "Spam" in [row[5] for row in workbook.active.iter_rows(values_only=True)]
+
+
+def test_entries_written_before_params_keep_their_text(client, secretariat):
+    add_entry(AuditAction.POST_REPORTED, summary="Spam (written in English by the reporter)")
+    add_entry(AuditAction.USER_REGISTERED, target_type="user", summary="registered")
+    page = _log_rows(client)
+    assert "Spam (written in English by the reporter)" in page and '<td class="audit-log__text">registered</td>' in page
+
+
+def test_unexpected_params_show_the_facts_not_an_error(client, secretariat):
+    entry = AuditEntry(actor_label="system", action=AuditAction.POST_EDITED, target_type="post", target_label="x",
+                       summary="", params={"unexpected": 1})
+    db.session.add(entry)
+    db.session.commit()
+    assert '{"unexpected": 1}' in html(client.get(URL)).replace("&#34;", '"')
+
+
+def test_verification_entries_name_the_real_target_type(client, login_as):
+    """The request is sent with flask_login's current_user (a proxy): the entry says "user", never "localproxy"."""
+    member = login_as(make_user(None, name="申請 太郎"))
+    response = client.post("/verification/new?role=company", data={
+        "role": "company", "organisation_name": "テスト教育株式会社", "title": "部長", "phone": "03-1234-5678"})
+    assert response.status_code == 302
+    from educussion.models import VerificationRequest
+    request = db.session.execute(select(VerificationRequest).filter_by(user_id=member.id)).scalar_one()
+    login_as(make_user(Role.SECRETARIAT))
+    assert client.post(f"/secretariat/verification/{request.id}/approve", data={"title": "部長"}).status_code == 302
+    entries = {entry.action: entry for entry in db.session.execute(select(AuditEntry)).scalars()}
+    for action in (AuditAction.VERIFICATION_REQUESTED, AuditAction.VERIFICATION_APPROVED):
+        assert entries[action].target_type == "user" and entries[action].target_id == member.id, action
+        assert entries[action].params == {"role": "company", "organisation": "テスト教育株式会社", "title": "部長"}
+    assert db.session.execute(select(func.count()).select_from(AuditEntry)
+                              .where(AuditEntry.target_type == "localproxy")).scalar_one() == 0
+    page = " ".join(html(client.get(URL)).split())
+    assert "テスト教育株式会社 部長（企業）" in page and "<td>アカウント</td>" in page

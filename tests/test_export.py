@@ -19,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select, update
 
+from educussion.auditlog.labels import summary_text
 from educussion.errors import InvalidInput, PermissionDenied
 from educussion.export import formats, services
 from educussion.export.summary import SummaryFilters, build
@@ -458,9 +459,10 @@ def test_hidden_content_is_in_no_format(board, client, login_as):
         assert "端末更新の費用負担" in text, file_format  # the file is not simply empty
         if file_format != "csv":  # the CSV holds threads only
             assert "クラウド型なら初期費用を抑えられます" in text, file_format
-        thread_scope = _download(client, scope="thread", thread_id=str(board.c), file_format=file_format)
+        refused = client.post(URL, data={"scope": "thread", "thread_id": str(board.c), "file_format": file_format})
+        assert refused.status_code == 400 and "Content-Disposition" not in refused.headers
         for secret in HIDDEN:
-            assert secret not in text and secret not in thread_scope, (file_format, secret)
+            assert secret not in text and secret not in refused.get_data(as_text=True), (file_format, secret)
 
 
 def test_anonymised_exports_name_nobody(board, client, login_as):
@@ -471,7 +473,7 @@ def test_anonymised_exports_name_nobody(board, client, login_as):
         for name in NAMES:
             assert name not in text, (file_format, name)
         assert "札幌市" in text, file_format  # organisations stay
-    assert _audit_exports()[-1].summary.endswith("anonymised")
+    assert _audit_exports()[-1].params["filters"] == {"scope": "board", "anonymise": True}
     entry = next(t for t in _build(anonymise=True).threads() if t.id == board.a)
     assert entry.opener.display == "札幌市（首長）" and entry.opener.title == "" and entry.opener.name is None
     assert entry.conclusion.author == "事務局"
@@ -509,7 +511,9 @@ def test_every_export_writes_exactly_one_audit_entry(app, client, login_as):
         entries = _audit_exports()
         assert len(entries) == count
         assert entries[-1].actor_id == secretariat.id and entries[-1].target_type == "summary"
-        assert entries[-1].summary == f"format={file_format} threads=1 scope=board opener_role=mayor"
+        assert entries[-1].params == {"format": file_format, "threads": 1, "command_line": False,
+                                      "filters": {"scope": "board", "opener_role": "mayor"}}
+        assert summary_text(entries[-1]) == f"{file_format.upper()}、スレッド1件 — 対象: 掲示板全体 / 作成者の役割: 首長"
 
 
 def test_an_export_that_fails_or_is_abandoned_is_not_audited(app, client, login_as, monkeypatch):
@@ -579,7 +583,26 @@ BAD_INPUT = [
     ({"file_format": "pdf"}, "file_format", "形式を選んでください。"),
     ({"scope": "theme", "theme": "no-such-theme"}, "theme", "テーマを選んでください。"),
     ({"opener_role": "king"}, "opener_role", "区分を選択してください。"),
+    ({"scope": "thread", "thread_id": "999999"}, "thread_id", "999999番のスレッドはありません。"),
 ]
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_a_thread_that_does_not_exist_or_is_not_public_is_refused(board, client, login_as, file_format):
+    """No empty file and no 'successful export' in the audit log: a message beside the thread number."""
+    login_as(board.user("secretariat"))
+    for thread_id, message in ((999999, "999999番のスレッドはありません。"),
+                               (board.c, f"{board.c}番のスレッドは公開されていないため、議論のまとめには含まれません。")):
+        response = client.post(URL, data={"scope": "thread", "thread_id": str(thread_id), "file_format": file_format})
+        assert response.status_code == 400 and "Content-Disposition" not in response.headers
+        page = response.get_data(as_text=True)
+        error = re.search(r'<p class="field__error" id="thread_id-error">(.*?)</p>', page, re.S)
+        assert error is not None and message in error.group(1), page[:300]
+        assert f'value="{thread_id}"' in page  # the number typed stays in the field
+    with pytest.raises(InvalidInput) as error:
+        _export(board.user("secretariat"), file_format, scope="thread", thread_id=999999)
+    assert error.value.field == "thread_id"
+    assert _audit_exports() == []
 
 
 def test_bad_input_is_shown_beside_the_field(app, client, login_as):
@@ -609,7 +632,8 @@ def test_cli_writes_the_file_and_one_audit_entry(board, runner, tmp_path, app):
     assert [t["title"] for t in document["threads"]] == ["端末更新の費用負担"]
     assert document["threads"][0]["url"] == f"{app.config['BASE_URL']}/threads/{board.a}"
     [entry] = _audit_exports()
-    assert entry.actor_id is None and entry.summary.endswith("(command line)")
+    assert entry.actor_id is None and entry.params["command_line"] is True
+    assert summary_text(entry).endswith("（コマンドライン）")
 
     workbook_path = tmp_path / "summary.xlsx"
     result = runner.invoke(args=["export", "summary", "--theme", "infrastructure", "--anonymise",

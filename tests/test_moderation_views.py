@@ -1,4 +1,5 @@
 """Moderation through the pages: what reporters, moderators, authors and the public see."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -38,8 +39,8 @@ def test_report_then_hide_from_the_queue_then_everyone_sees_the_right_thing(clie
     response = client.post(f"/posts/{post_id}/report", data={"reason": "personal_info", "details": "電話番号"})
     assert response.status_code == 302
     assert "通報を受け付けました" in _text(client.get(response.headers["Location"]))
-    again = client.post(f"/posts/{post_id}/report", data={"reason": "spam"})
-    assert again.status_code == 400 and "すでに通報済みです" in _text(again)
+    again = _text(client.get(f"/posts/{post_id}/report"))  # the open report, to change or withdraw
+    assert "あなたの通報" in again and re.search(r'<input[^>]*checked[^>]*value="personal_info"', again)
 
     login_as(secretariat)
     queue = _text(client.get("/moderation"))
@@ -296,3 +297,100 @@ def test_rejecting_a_flagged_post_settles_its_automatic_report(app):
     assert post.status == Visibility.PENDING
     moderation.reject_post(post, actor=secretariat, reason="営業目的のため")
     assert db.session.execute(select(Report.status)).scalars().all() == ["upheld"]
+
+
+# ---------------------------------------------------------------- the reporter's own report
+
+def _radios(page: str) -> list[str]:
+    return re.findall(r'<input[^>]*name="reason"[^>]*>', page)
+
+
+def test_the_report_form_chooses_no_reason_for_the_reporter(client, login_as):
+    post = make_post(make_thread())
+    login_as(make_user(Role.MAYOR))
+    page = _text(client.get(f"/posts/{post.id}/report"))
+    radios = _radios(page)
+    assert len(radios) == 6 and all('type="radio"' in r and "required" in r for r in radios)
+    assert not any("checked" in r for r in radios)  # pressing 「通報する」 at once files nothing
+    assert "<legend" in page and "必須" in page
+    response = client.post(f"/posts/{post.id}/report", data={"reason": "", "details": "書いた説明は残ります"})
+    assert response.status_code == 400
+    page = _text(response)
+    error = re.search(r'<p class="field__error" id="reason-error">(.*?)</p>', page, re.S)
+    assert error is not None and "理由を選んでください。" in error.group(1)
+    assert "書いた説明は残ります" in page
+    assert db.session.execute(select(func.count(Report.id))).scalar_one() == 0
+    assert db.session.execute(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == AuditAction.POST_REPORTED)).scalar_one() == 0
+
+
+def test_a_reporter_changes_then_withdraws_an_open_report(client, login_as):
+    post = make_post(make_thread(title="通報を直すスレッド"))
+    reporter = make_user(Role.MAYOR, name="通報 花子")
+    secretariat = make_user(Role.SECRETARIAT)
+    url = f"/posts/{post.id}/report"
+    login_as(reporter)
+    assert client.post(url, data={"reason": "spam"}).status_code == 302
+
+    changed = client.post(url, data={"reason": "personal_info", "details": "電話番号が書かれています"})
+    assert changed.status_code == 302
+    assert "通報の内容を変更しました。" in _text(client.get(changed.headers["Location"]))
+    [report] = db.session.execute(select(Report)).scalars().all()
+    assert (report.reason.value, report.details, report.status.value) == (
+        "personal_info", "電話番号が書かれています", "open")
+    entry = db.session.execute(select(AuditEntry).filter_by(action=AuditAction.REPORT_CHANGED)).scalar_one()
+    assert entry.actor_id == reporter.id and entry.target_type == "post" and entry.target_id == post.id
+    assert entry.params == {"reason": "personal_info", "previous_reason": "spam"}
+
+    login_as(secretariat)
+    assert "個人情報を含む" in _text(client.get("/moderation"))
+    assert client.post(f"{url}/withdraw").status_code == 404  # the secretariat has no open report of it here
+
+    login_as(_reload(User, reporter.id))
+    withdrawn = client.post(f"{url}/withdraw")
+    assert withdrawn.status_code == 302
+    assert "通報を取り下げました。" in _text(client.get(withdrawn.headers["Location"]))
+    report = _reload(Report, report.id)  # settled, never deleted
+    assert report.status.value == "withdrawn" and report.closed_at is not None and report.closed_by_id == reporter.id
+    entry = db.session.execute(select(AuditEntry).filter_by(action=AuditAction.REPORT_WITHDRAWN)).scalar_one()
+    assert entry.actor_id == reporter.id and entry.params == {"reason": "personal_info"}
+    assert client.post(f"{url}/withdraw").status_code == 404  # nothing open any more
+    fresh_form = _text(client.get(url))
+    assert "あなたの通報" not in fresh_form and not any("checked" in r for r in _radios(fresh_form))
+
+    login_as(secretariat)
+    assert "未対応の通報はありません" in _text(client.get("/moderation"))
+    history = _text(client.get(f"/moderation/posts/{post.id}"))
+    assert "通報者が取り下げ" in history
+
+
+def test_only_the_reporter_changes_a_report_and_only_while_open(app):
+    post = make_post(make_thread())
+    reporter, other = make_user(Role.MAYOR), make_user(Role.ACADEMIC)
+    report = moderation.report_post(post, actor=reporter, reason="spam")
+    for attempt in (lambda: moderation.change_report(report, actor=other, reason="other", details="x"),
+                    lambda: moderation.withdraw_report(report, actor=other)):
+        with pytest.raises(moderation.PermissionDenied):
+            attempt()
+    moderation.dismiss_reports(_reload(Post, post.id), actor=make_user(Role.SECRETARIAT), reason="問題ありません")
+    with pytest.raises(moderation.PermissionDenied):
+        moderation.withdraw_report(_reload(Report, report.id), actor=reporter)
+    assert _reload(Report, report.id).status.value == "dismissed"
+
+
+def test_withdrawing_the_last_report_shows_an_auto_hidden_post_again(app, client, login_as):
+    secretariat = make_user(Role.SECRETARIAT)
+    moderation.update_settings(actor=secretariat, premoderated_roles=[], first_posts_to_approve=0, auto_hide_reports=2)
+    post = make_post(make_thread())
+    reports = [moderation.report_post(_reload(Post, post.id), actor=make_user(Role.MAYOR), reason="spam")
+               for _ in range(2)]
+    assert _reload(Post, post.id).status == Visibility.HIDDEN
+    moderation.withdraw_report(_reload(Report, reports[0].id), actor=reports[0].reporter)
+    assert _reload(Post, post.id).status == Visibility.HIDDEN  # one open report still waits for review
+    login_as(_reload(User, reports[1].reporter_id))  # may still withdraw, but no longer reads the hidden text
+    page = _text(client.get(f"/posts/{post.id}/report"))
+    assert "あなたの通報" in page and "返信です。" not in page
+    moderation.withdraw_report(_reload(Report, reports[1].id), actor=reports[1].reporter)
+    assert _reload(Post, post.id).status == Visibility.VISIBLE
+    assert db.session.execute(select(AuditEntry).filter_by(action=AuditAction.POST_UNHIDDEN)).scalar_one().params == {
+        "reports_withdrawn": True}

@@ -124,6 +124,28 @@ def test_someone_else_cannot_change_what_a_member_follows(people, thread):
     assert follow(people.mayor).is_active
 
 
+@pytest.mark.parametrize("state", ["hidden", "pending"])
+def test_a_thread_that_cannot_be_read_cannot_be_followed(people, client, login_as, state):
+    """Following tells of every reply: a hidden or awaiting-approval thread is refused like reading it."""
+    if state == "pending":
+        moderation.update_settings(actor=people.secretariat, premoderated_roles=["mayor"], first_posts_to_approve=0,
+                                   auto_hide_reports=0)
+        closed = make_thread(author=people.mayor, title="承認待ちのスレッド")
+        assert closed.status == Visibility.PENDING
+    else:
+        closed = make_thread(author=people.mayor, title="非表示のスレッド")
+        moderation.hide_thread(closed, actor=people.secretariat, reason="重複")
+    outsider = login_as(fresh(User, people.academic.id))
+    assert client.get(f"/threads/{closed.id}").status_code == 404
+    assert client.post(f"/threads/{closed.id}/follow", data={"on": "1"}).status_code == 404
+    with pytest.raises(notifications.PermissionDenied):
+        notifications.set_following(outsider, actor=outsider, thread=fresh(Thread, closed.id), on=True)
+    assert follow(people.academic) is None
+    login_as(fresh(User, people.secretariat.id))  # a moderator may read it, and so may follow it
+    assert client.post(f"/threads/{closed.id}/follow", data={"on": "1"}).status_code == 302
+    assert follow(people.secretariat).is_active
+
+
 def test_following_a_theme_tells_of_its_new_threads_only(people, client, login_as):
     login_as(people.academic)
     response = client.post("/themes/infrastructure/follow", data={"on": "1"})

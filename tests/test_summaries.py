@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from educussion.auditlog.labels import summary_text
 from educussion.board.services import MAX_BODY_LENGTH
 from educussion.errors import InvalidInput, PermissionDenied
 from educussion.extensions import db
@@ -72,11 +73,12 @@ def test_conclusion_keeps_every_version(app):
     assert latest.author_id == secretariat.id
 
     written = _audit(AuditAction.CONCLUSION_WRITTEN)
-    assert [e.summary for e in written] == ["第1版", "第2版", "第3版"]
+    assert [e.params for e in written] == [{"version": 1}, {"version": 2}, {"version": 3}]
+    assert [summary_text(e) for e in written] == ["第1版", "第2版", "第3版"]
     assert all(e.actor_id == secretariat.id and e.target_type == "thread" and e.target_id == thread.id
                for e in written)
     outcomes = _audit(AuditAction.THREAD_OUTCOME_SET)
-    assert [e.summary for e in outcomes] == ["検討中 → 解決済み", "解決済み → 提言に反映"]
+    assert [summary_text(e) for e in outcomes] == ["検討中 → 解決済み", "解決済み → 提言に反映"]
 
 
 def test_outcome_alone_and_wrong_input(app):
@@ -100,6 +102,30 @@ def test_outcome_alone_and_wrong_input(app):
     thread = _fresh(Thread, thread.id)
     assert thread.outcome == Outcome.CONTINUED and _versions(thread.id) == [(1, "継続して検討する。")]
     assert len(_audit(AuditAction.THREAD_OUTCOME_SET)) == 1
+
+
+def test_an_empty_conclusion_is_refused_beside_the_field(app, client, login_as):
+    """Nothing to save: no 「まとめを保存しました。」, a message beside the field, nothing in the database."""
+    login_as(make_user(Role.SECRETARIAT))
+    thread = make_thread()
+    url = f"/threads/{thread.id}/conclusion"
+    for blank in ("", "  \r\n  "):
+        response = client.post(url, data={"outcome": "under_discussion", "conclusion": blank})
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert re.search(r'id="conclusion-error">[^<]*まとめを入力するか、別の結果を選んでください。', page)
+        assert "まとめを保存しました。" not in page
+        assert "まとめを保存しました。" not in client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    with pytest.raises(InvalidInput) as error:
+        services.save_summary(_fresh(Thread, thread.id), actor=make_user(Role.SECRETARIAT),
+                              outcome="under_discussion", conclusion=" ")
+    assert error.value.field == "conclusion"
+    assert _versions(thread.id) == [] and _audit(AuditAction.CONCLUSION_WRITTEN, AuditAction.THREAD_OUTCOME_SET) == []
+    # The outcome alone may be set without a conclusion; the page says that is what was saved.
+    response = client.post(url, data={"outcome": "continued", "conclusion": ""}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "結果を保存しました。" in page and "まとめを保存しました。" not in page
+    assert _fresh(Thread, thread.id).outcome == Outcome.CONTINUED and _versions(thread.id) == []
 
 
 def test_only_the_secretariat_writes_conclusions_and_sets_outcomes(app):

@@ -133,7 +133,7 @@ def register_user(registration: Registration) -> User:
                 email_confirmed_at=utcnow() if registration.email_confirmed else None,
             )
             db.session.add(user)
-            audit.record(user, AuditAction.USER_REGISTERED, user, summary="registered")
+            audit.record(user, AuditAction.USER_REGISTERED, user, params={})
             if not registration.email_confirmed:
                 _queue_confirmation_mail(user)
     except IntegrityError:  # the same address registered a moment ago by another request
@@ -284,7 +284,7 @@ def update_profile(user: User, *, actor: User, display_name: str, locale: str | 
     with write_transaction():
         user.display_name = name
         user.locale = locale or None
-        audit.record(actor, AuditAction.USER_PROFILE_UPDATED, user, summary="profile updated")
+        audit.record(actor, AuditAction.USER_PROFILE_UPDATED, user, params={})
     return user
 
 
@@ -298,7 +298,7 @@ def change_password(user: User, *, actor: User, current_password: str, new_passw
     with write_transaction():
         user.password_hash = hash_password(new_password)
         user.session_token = new_session_token()
-        audit.record(actor, AuditAction.USER_PASSWORD_CHANGED, user, summary="password changed")
+        audit.record(actor, AuditAction.USER_PASSWORD_CHANGED, user, params={})
     return user
 
 
@@ -314,7 +314,7 @@ def confirm_email(token: str) -> tuple[User, bool]:
         if user.email_confirmed_at is not None:
             return user, False
         user.email_confirmed_at = utcnow()
-        audit.record(user, AuditAction.USER_EMAIL_CONFIRMED, user, summary="e-mail address confirmed")
+        audit.record(user, AuditAction.USER_EMAIL_CONFIRMED, user, params={})
     return user, True
 
 
@@ -374,11 +374,10 @@ def reset_password(token: str, new_password: str) -> User:
         user.password_hash = password_hash
         sessions.end_all(user)
         throttle.clear(user.email)
-        audit.record(user, AuditAction.USER_PASSWORD_RESET, user, summary="password reset with a mailed link")
+        audit.record(user, AuditAction.USER_PASSWORD_RESET, user, params={})
         if user.email_confirmed_at is None:  # the link came through the mailbox: the address works
             user.email_confirmed_at = utcnow()
-            audit.record(user, AuditAction.USER_EMAIL_CONFIRMED, user, summary="e-mail address confirmed "
-                         "by a password reset link")
+            audit.record(user, AuditAction.USER_EMAIL_CONFIRMED, user, params={"by": "password_reset"})
     return user
 
 

@@ -1,9 +1,17 @@
 """Human names for audit actions, their groups and the kinds of targets (translated where shown)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+import json
+from collections.abc import Callable
+from typing import Any
 
-from ..models import AuditAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from ..models import (OUTCOME_LABELS, REPORT_REASON_LABELS, ROLE_LABELS, AuditAction, Outcome, ReportReason, Role,
+                      WatchedWordAction, format_affiliation)
+from ..moderation.policy import hold_text
 
 ACTION_LABELS = {
     AuditAction.USER_REGISTERED: _l("Account registered"),
@@ -26,6 +34,8 @@ ACTION_LABELS = {
     AuditAction.POST_EDITED: _l("Post edited"),
     AuditAction.POST_EDITED_BY_MODERATOR: _l("Post edited by a moderator"),
     AuditAction.POST_REPORTED: _l("Post reported"),
+    AuditAction.REPORT_CHANGED: _l("Report changed by its reporter"),
+    AuditAction.REPORT_WITHDRAWN: _l("Report withdrawn by its reporter"),
     AuditAction.REPORTS_DISMISSED: _l("Reports dismissed"),
     AuditAction.POST_HIDDEN: _l("Post hidden"),
     AuditAction.POST_AUTO_HIDDEN: _l("Post hidden automatically"),
@@ -118,3 +128,193 @@ def target_label(entry) -> str:
     if entry.target_label == entry.target_type:
         return target_type_label(entry.target_type)
     return entry.target_label
+
+
+# ---------------------------------------------------------------- summaries rendered from the entry's params
+#
+# An entry stores the facts of the action as data (`AuditEntry.params`); its summary is written here, in the
+# language of whoever reads the log or its export. Entries written before params existed keep their text.
+
+WATCHED_ACTION_NAMES = {
+    WatchedWordAction.BLOCK: _l("Block"),
+    WatchedWordAction.APPROVE: _l("Hold for approval"),
+    WatchedWordAction.FLAG: _l("Flag (report automatically)"),
+}
+SCOPE_LABELS = {"board": _l("The whole board"), "theme": _l("One theme"), "thread": _l("One thread")}
+EXPORT_FILTER_LABELS = {
+    "scope": _l("What to summarise"),
+    "theme_slug": _l("Theme"),
+    "thread_id": _l("Thread number"),
+    "start": _l("From"),
+    "end": _l("Until (inclusive)"),
+    "fiscal_year": _l("Fiscal year (年度)"),
+    "outcomes": _l("Outcome"),
+    "opener_role": _l("Opened by (role)"),
+    "opener_prefecture": _l("Opened by (prefecture)"),
+    "anonymise": _l("Names replaced with organisation and role"),
+}
+LOG_FILTER_LABELS = {"action": _l("Action"), "actor": _l("Actor"), "target": _l("Target"), "start": _l("From"),
+                     "end": _l("Until")}
+
+
+def _label_of(labels: dict, enum_class, value: Any) -> str:
+    try:
+        return str(labels[enum_class(value)])
+    except (KeyError, ValueError):
+        return str(value)
+
+
+def _role(value: Any) -> str:
+    return _label_of(ROLE_LABELS, Role, value)
+
+
+def _affiliation(p: dict) -> str:
+    """「多久市 市長（首長）」 / "Taku City Mayor (Mayor)"."""
+    return _("%(affiliation)s (%(role)s)", affiliation=format_affiliation(p.get("organisation"), p.get("title")),
+             role=_role(p.get("role")))
+
+
+def _maybe_held(text: str, p: dict) -> str:
+    hold = hold_text(p.get("hold"))
+    return _("%(text)s [awaiting approval: %(why)s]", text=text, why=hold) if hold else text
+
+
+def _version(p: dict) -> str:
+    return _("Version %(number)d", number=int(p["version"]))
+
+
+def _report_reason(value: Any) -> str:
+    return _label_of(REPORT_REASON_LABELS, ReportReason, value)
+
+
+def _change(before: str, after: str) -> str:
+    return f"{before} → {after}"
+
+
+def _reports_dismissed(p: dict) -> str:
+    text = ngettext("%(num)d report", "%(num)d reports", int(p["count"]))
+    return _("%(reports)s (the post is shown again)", reports=text) if p.get("shown_again") else text
+
+
+def _posts_moved(p: dict) -> str:
+    positions = ", ".join(f"#{number}" for number in p["positions"])
+    return _("%(posts)s → “%(title)s” (thread %(number)d)", posts=positions, title=p["target_title"],
+             number=int(p["target_id"]))
+
+
+def _suspended(p: dict) -> str:
+    from datetime import datetime
+
+    from ..i18n import format_when
+
+    if not p.get("until"):
+        return _("Indefinitely")
+    return _("Until %(date)s", date=format_when(datetime.fromisoformat(p["until"])))
+
+
+def _settings(p: dict) -> str:
+    roles = "、".join(_role(value) for value in p.get("premoderated_roles") or []) or _("none")
+    return _("Roles checked before their posts appear: %(roles)s / first posts of a new account checked: "
+             "%(first)d / reports that hide a post: %(reports)d", roles=roles,
+             first=int(p["first_posts_to_approve"]), reports=int(p["auto_hide_reports"]))
+
+
+def _watched_word(p: dict) -> str:
+    return f"{p['word']} ({_label_of(WATCHED_ACTION_NAMES, WatchedWordAction, p['action'])})"
+
+
+def _filter_value(name: str, value: Any) -> str:
+    if name == "scope":
+        return str(SCOPE_LABELS.get(value, value))
+    if name == "opener_role":
+        return _role(value)
+    if name == "outcomes":
+        return "、".join(_label_of(OUTCOME_LABELS, Outcome, item) for item in value)
+    if name == "action":
+        return str(GROUP_LABELS[value]) if value in GROUP_LABELS else action_label(value)
+    return str(value)
+
+
+def _filters(filters: dict, names: dict) -> str:
+    shown = [f"{names[name]}: {_filter_value(name, value)}" if name in names else f"{name}: {value}"
+             for name, value in filters.items() if value not in (None, "", False, [], ())]
+    return " / ".join(shown) if shown else _("no filters")
+
+
+def _summary_exported(p: dict) -> str:
+    filters = dict(p.get("filters") or {})
+    if filters.pop("anonymise", False):
+        filters["anonymise"] = _("yes")
+    text = ngettext("%(format)s, %(num)d thread", "%(format)s, %(num)d threads", int(p["threads"]),
+                    format=str(p["format"]).upper())
+    text += " — " + _filters(filters, EXPORT_FILTER_LABELS)
+    return text + " " + _("(command line)") if p.get("command_line") else text
+
+
+def _log_exported(p: dict) -> str:
+    text = ngettext("%(format)s, %(num)d row", "%(format)s, %(num)d rows", int(p["rows"]),
+                    format=str(p["format"]).upper())
+    return text + " — " + _filters(p.get("filters") or {}, LOG_FILTER_LABELS)
+
+
+SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
+    AuditAction.USER_EMAIL_CONFIRMED: lambda p: (
+        _("by a password reset link") if p.get("by") == "password_reset" else ""),
+    AuditAction.USER_ROLE_SET: _affiliation,
+    AuditAction.VERIFICATION_REQUESTED: _affiliation,
+    AuditAction.VERIFICATION_APPROVED: _affiliation,
+    AuditAction.VERIFICATION_REJECTED: _affiliation,
+    AuditAction.VERIFICATION_ENDED: _affiliation,
+    AuditAction.INVITATION_CREATED: lambda p: f"{p['email']}: {_affiliation(p)}",
+    AuditAction.INVITATION_ACCEPTED: _affiliation,
+    AuditAction.MUNICIPALITIES_LOADED: lambda p: _(
+        "%(added)d added, %(updated)d updated, %(adopted)d existing organisations linked",
+        added=int(p["added"]), updated=int(p["updated"]), adopted=int(p["adopted"])),
+    AuditAction.THREAD_CREATED: lambda p: _maybe_held(p["title"], p),
+    AuditAction.POST_CREATED: lambda p: _maybe_held(p["excerpt"], p),
+    AuditAction.POST_EDITED: lambda p: _maybe_held(_version(p), p),
+    AuditAction.POST_EDITED_BY_MODERATOR: _version,
+    AuditAction.POST_REPORTED: lambda p: _report_reason(p["reason"]),
+    AuditAction.REPORT_CHANGED: lambda p: (
+        _change(_report_reason(p["previous_reason"]), _report_reason(p["reason"]))
+        if p.get("previous_reason") != p.get("reason") else _report_reason(p["reason"])),
+    AuditAction.REPORT_WITHDRAWN: lambda p: _report_reason(p["reason"]),
+    AuditAction.REPORTS_DISMISSED: _reports_dismissed,
+    AuditAction.POST_AUTO_HIDDEN: lambda p: _(
+        "Hidden automatically after %(count)d reports, until the secretariat reviews it.", count=int(p["reports"])),
+    AuditAction.POST_UNHIDDEN: lambda p: (
+        _("Shown again: every report on it was withdrawn.") if p.get("reports_withdrawn") else ""),
+    AuditAction.POSTS_MOVED: _posts_moved,
+    AuditAction.THREAD_MOVED: lambda p: _change(p["from"], p["to"]),
+    AuditAction.THEME_MODERATOR_GRANTED: lambda p: p["theme"],
+    AuditAction.THEME_MODERATOR_REVOKED: lambda p: p["theme"],
+    AuditAction.USER_SUSPENDED: _suspended,
+    AuditAction.MODERATION_SETTINGS_CHANGED: _settings,
+    AuditAction.WATCHED_WORD_ADDED: _watched_word,
+    AuditAction.WATCHED_WORD_REMOVED: _watched_word,
+    AuditAction.AUDIT_LOG_EXPORTED: _log_exported,
+    AuditAction.CONCLUSION_WRITTEN: _version,
+    AuditAction.THREAD_OUTCOME_SET: lambda p: _change(_label_of(OUTCOME_LABELS, Outcome, p["from"]),
+                                                      _label_of(OUTCOME_LABELS, Outcome, p["to"])),
+    AuditAction.SUMMARY_EXPORTED: _summary_exported,
+}
+
+
+def summary_text(entry) -> str:
+    """The entry's summary in the reader's language: rendered from its params, or the text stored with an
+    entry written before params existed (or by an action without a renderer)."""
+    if entry.params is None:
+        return entry.summary or ""
+    try:
+        action = AuditAction(entry.action)
+    except ValueError:
+        action = None
+    render = SUMMARIES.get(action)
+    if render is None:
+        if entry.summary or not entry.params:
+            return entry.summary or ""
+        return json.dumps(entry.params, ensure_ascii=False, sort_keys=True)
+    try:
+        return render(entry.params)
+    except (KeyError, TypeError, ValueError):  # params of an older shape: show the facts rather than fail
+        return entry.summary or json.dumps(entry.params, ensure_ascii=False, sort_keys=True)

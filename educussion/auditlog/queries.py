@@ -14,7 +14,7 @@ from ..dates import day_bounds
 from ..extensions import db
 from ..models import AuditAction, AuditEntry
 from ..pagination import Page, clamp_page
-from .labels import GROUP_LABELS, action_label, actions_in_group, target_label, target_type_label
+from .labels import GROUP_LABELS, action_label, actions_in_group, summary_text, target_label, target_type_label
 
 JST = ZoneInfo("Asia/Tokyo")
 PER_PAGE = 50
@@ -46,10 +46,6 @@ class Filters:
                   "start": self.start.isoformat() if self.start else "",
                   "end": self.end.isoformat() if self.end else ""}
         return {name: value for name, value in values.items() if value}
-
-    def describe(self) -> str:
-        """For the export's own audit entry: "action=post. actor=山田" (or "all")."""
-        return " ".join(f"{name}={value}" for name, value in self.as_args().items()) or "all"
 
 
 def _actions(value: str) -> list[AuditAction] | None:
@@ -117,7 +113,7 @@ def headers() -> list[str]:
 def row(entry: AuditEntry) -> list[Any]:
     """An entry as the plain values of COLUMNS (the time stays an aware UTC datetime)."""
     return [entry.created_at, entry.actor_label, action_label(entry.action), target_type_label(entry.target_type),
-            target_label(entry), entry.summary, entry.reason]
+            target_label(entry), summary_text(entry), entry.reason]
 
 
 def rows(filters: Filters) -> Iterator[list[Any]]:

@@ -52,6 +52,6 @@ def export_log(filters: queries.Filters, *, actor: User, file_format: str) -> Ex
         data, mimetype = csv_bytes(queries.headers(), rows), CSV_MIMETYPE
     with write_transaction():
         audit.record(actor, AuditAction.AUDIT_LOG_EXPORTED, "audit log",
-                     summary=f"format={file_format} rows={rows.count} {filters.describe()}")
+                     params={"format": file_format, "rows": rows.count, "filters": filters.as_args()})
     stamp = utcnow().astimezone(JST).strftime("%Y%m%d-%H%M")
     return ExportFile(data, f"audit-log-{stamp}.{file_format}", mimetype, rows.count)

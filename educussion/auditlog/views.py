@@ -12,7 +12,7 @@ from ..params import page_arg
 from ..permissions import can_manage_moderation
 from . import queries, services
 from .forms import AuditLogFilterForm
-from .labels import action_label, target_label, target_type_label
+from .labels import action_label, summary_text, target_label, target_type_label
 
 bp = Blueprint("auditlog", __name__)
 
@@ -44,7 +44,7 @@ def index():
     page = queries.entries(filters, page_arg(1))
     return render_template("auditlog/index.html", form=form, page=page, filter_args=filters.as_args(),
                            columns=queries.COLUMNS, action_label=action_label, target_type_label=target_type_label,
-                           target_label=target_label)
+                           target_label=target_label, summary_text=summary_text)
 
 
 @bp.post("/secretariat/audit-log/export.<any(xlsx, csv):file_format>")

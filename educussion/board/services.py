@@ -16,7 +16,7 @@ from ..models import (AuditAction, DraftKind, NotificationKind, Post, PostRevisi
 from ..moderation import policy
 from ..notifications import services as notifications
 from ..notifications.services import notify
-from ..permissions import can_edit_post, can_reply, can_start_thread
+from ..permissions import why_not_edit_post, why_not_reply, why_not_start_thread
 from ..search import services as search
 from . import counters
 
@@ -89,10 +89,17 @@ def _flag(post: Post, screening: policy.Screening) -> None:
         db.session.add(Report(post=post, reporter_id=None, reason=ReportReason.WATCHED_WORD, details=words))
 
 
-def _summary(text_: str, screening: policy.Screening) -> str:
+def _refuse_if(refusal: str | None) -> None:
+    """Raise PermissionDenied with the reason permissions.why_not_* gave (None: allowed)."""
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+
+
+def _audit_params(screening: policy.Screening, **facts) -> dict:
+    """The audit entry's facts, with why the post waits for approval when it does (rendered by the log)."""
     if screening.status == Visibility.PENDING:
-        return f"{text_}［{_('awaiting approval')}：{screening.hold_reason}］"
-    return text_
+        facts["hold"] = screening.hold
+    return facts
 
 
 def _run_idempotent(actor: User, idempotency_key: str | None, work):
@@ -113,8 +120,7 @@ def _run_idempotent(actor: User, idempotency_key: str | None, work):
 
 def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempotency_key: str | None = None) -> Thread:
     """Open a thread in a theme with its first post; returns the thread."""
-    if not can_start_thread(actor, theme):
-        raise PermissionDenied(_("Your account cannot start threads."))
+    _refuse_if(why_not_start_thread(actor, theme))
     title = clean_title(title)
     body = clean_body(body)
     screening = policy.screen(actor, theme.id, title=title, body=body, new_post=True)
@@ -130,7 +136,7 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         post.revisions[0].title = title
         if visible:
             counters.add_to_theme(theme.id, threads=1, posts=1, posted_at=now)
-        audit.record(actor, AuditAction.THREAD_CREATED, thread, summary=_summary(title, screening))
+        audit.record(actor, AuditAction.THREAD_CREATED, thread, params=_audit_params(screening, title=title))
         notifications.follow_thread(actor, thread, auto=True)
         notifications.post_published(post)
         search.queue_post(post.id)
@@ -144,14 +150,12 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
 
 
 def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str | None = None) -> Post:
-    if not can_reply(actor, thread):
-        raise PermissionDenied(_("Your account cannot reply in this thread."))
+    _refuse_if(why_not_reply(actor, thread))
     body = clean_body(body)
     screening = policy.screen(actor, thread.theme_id, title=None, body=body, new_post=True)
 
     def work() -> Post:
-        if not can_reply(actor, thread):  # re-checked on fresh data, under the write lock
-            raise PermissionDenied(_("Your account cannot reply in this thread."))
+        _refuse_if(why_not_reply(actor, thread))  # re-checked on fresh data, under the write lock
         now = utcnow()
         visible = screening.status == Visibility.VISIBLE
         values = {"last_position": Thread.last_position + 1}
@@ -167,7 +171,7 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
         if visible:
             counters.add_to_theme(thread.theme_id, posts=1, posted_at=now)
         audit.record(actor, AuditAction.POST_CREATED, post,
-                     summary=_summary(text.excerpt(post.body_html, 200), screening))
+                     params=_audit_params(screening, excerpt=text.excerpt(post.body_html, 200)))
         notifications.follow_thread(actor, thread, auto=True)
         notifications.post_published(post)
         search.queue_post(post.id)
@@ -185,8 +189,7 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
 
     A moderator editing someone else's post must give a reason; the revision is marked as a moderator's
     edit and the author is told. An author's edit passes the watched words again."""
-    if not can_edit_post(actor, post):
-        raise PermissionDenied(_("You can only edit your own posts."))
+    _refuse_if(why_not_edit_post(actor, post))
     by_moderator = post.author_id != actor.id
     reason = clean_reason(reason) if by_moderator else None
     body = clean_body(body)
@@ -221,11 +224,11 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
                 counters.add_posts(thread, -1)
         _flag(post, screening)
         if by_moderator:
-            audit.record(actor, AuditAction.POST_EDITED_BY_MODERATOR, post, summary=f"第{number}版",
+            audit.record(actor, AuditAction.POST_EDITED_BY_MODERATOR, post, params={"version": number},
                          reason=reason)
             notify(post.author, NotificationKind.POST_EDITED_BY_MODERATOR, post=post, reason=reason)
         else:
-            audit.record(actor, AuditAction.POST_EDITED, post, summary=_summary(f"第{number}版", screening))
+            audit.record(actor, AuditAction.POST_EDITED, post, params=_audit_params(screening, version=number))
         search.queue_post(post.id)
     search.drain_after_commit()
     mail.send_queued()

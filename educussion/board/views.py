@@ -16,7 +16,8 @@ from ..extensions import login_manager
 from ..forms import attach_error
 from ..models import DraftKind, Visibility
 from ..params import page_arg, safe_int
-from ..permissions import can_edit_post, can_read_post_body, can_start_thread, can_view_history, can_view_thread
+from ..permissions import (can_edit_post, can_read_post_body, can_view_thread,
+                           why_not_edit_post, why_not_start_thread, why_not_view_history)
 from ..notifications import queries as notification_queries
 from . import diff, queries, services
 from .forms import DraftForm, EditPostForm, ReplyForm, ThreadForm
@@ -90,14 +91,9 @@ def show_theme(slug: str):
 @login_required_keeping_text
 def new_thread(slug: str):
     theme = _found(queries.theme_by_slug(slug))
-    if not can_start_thread(current_user, theme):
-        if not current_user.is_verified:
-            raise PermissionDenied(
-                _("Your account has not been verified yet. You can post once the secretariat has verified it."))
-        if current_user.is_suspended:
-            raise PermissionDenied(_("Your account is suspended from posting."))
-        raise PermissionDenied(
-            _("Threads are started by mayors, municipal staff and the secretariat; you can reply in any thread."))
+    refusal = why_not_start_thread(current_user, theme)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     form = ThreadForm()
     restored = request.method == "GET" and _restore_draft(DraftKind.THREAD, theme.slug, form)
     if form.validate_on_submit():
@@ -199,8 +195,9 @@ def permalink(post_id: int):
 @login_required_keeping_text
 def edit_post(post_id: int):
     post = _found(queries.post_by_id(post_id))
-    if not can_edit_post(current_user, post):
-        raise PermissionDenied(_("You can only edit your own posts."))
+    refusal = why_not_edit_post(current_user, post)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     is_opening = post.position == 1
     by_moderator = post.author_id != current_user.id
     form = EditPostForm()
@@ -234,8 +231,9 @@ def edit_post(post_id: int):
 @login_required
 def post_history(post_id: int):
     post = _found(queries.post_with_revisions(post_id))
-    if not can_view_history(current_user, post):
-        raise PermissionDenied(_("Only the author and the secretariat can see the edit history."))
+    refusal = why_not_view_history(current_user, post)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     return render_template("board/history.html", post=post, changes=diff.revision_changes(post.revisions))
 
 

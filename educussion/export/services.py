@@ -14,7 +14,7 @@ from .. import audit, dates
 from ..database import write_transaction
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
-from ..models import AuditAction, Outcome, Role, Theme, User, utcnow
+from ..models import AuditAction, Outcome, Role, Theme, Thread, User, Visibility, utcnow
 from ..permissions import can_summarise
 from . import formats
 from .summary import Summary, SummaryFilters, build
@@ -44,8 +44,8 @@ class Export:
 
 def _record(export: Export) -> None:
     audit.record(export.actor, AuditAction.SUMMARY_EXPORTED, "summary",
-                 summary=f"format={export.file_format} threads={export.summary.overview.thread_count} "
-                         f"{export.filters.describe()}" + ("" if export.actor is not None else " (command line)"))
+                 params={"format": export.file_format, "threads": export.summary.overview.thread_count,
+                         "filters": export.filters.as_params(), "command_line": export.actor is None})
 
 
 def _encoded(chunks: Iterator[str]) -> Iterator[bytes]:
@@ -61,6 +61,8 @@ def _check(filters: SummaryFilters) -> None:
     """Filters the form (or the command line) could not check: a wrong value is an error, never an empty file."""
     if filters.scope not in ("board", "theme", "thread"):
         raise InvalidInput("scope", _("Please choose what to summarise."))
+    if filters.scope == "thread":
+        _check_thread(filters.thread_id)
     if filters.scope == "theme" and db.session.execute(
             select(Theme.id).filter_by(slug=filters.theme_slug or "")).first() is None:
         raise InvalidInput("theme", _("Please choose a theme."))
@@ -70,6 +72,18 @@ def _check(filters: SummaryFilters) -> None:
         raise InvalidInput("opener_role", _("Please choose a role."))
     if not filters.fiscal_year and filters.start and filters.end and filters.end < filters.start:
         raise InvalidInput("end", _("Choose a date on or after the start date."))
+
+
+def _check_thread(thread_id: int | None) -> None:
+    """A summary of one thread needs a thread that exists and that everyone can see (summaries hold only that)."""
+    if not thread_id:
+        raise InvalidInput("thread_id", _("Please enter the thread number."))
+    status = db.session.execute(select(Thread.status).where(Thread.id == thread_id)).scalar()
+    if status is None:
+        raise InvalidInput("thread_id", _("There is no thread with number %(number)d.", number=thread_id))
+    if status != Visibility.VISIBLE:
+        raise InvalidInput("thread_id", _("Thread %(number)d is not public, so it is not part of any summary.",
+                                          number=thread_id))
 
 
 def export_summary(filters: SummaryFilters, *, actor: User | None, file_format: str, base_url: str) -> Export:

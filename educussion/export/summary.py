@@ -57,6 +57,19 @@ class SummaryFilters:
             parts.append("anonymised")
         return " ".join(parts)
 
+    def as_params(self) -> dict:
+        """What was exported, as data for the audit log (only the filters that were set)."""
+        params: dict = {"scope": self.scope}
+        for name in ("theme_slug", "thread_id", "start", "end", "fiscal_year", "opener_role", "opener_prefecture"):
+            value = getattr(self, name)
+            if value:
+                params[name] = value.isoformat() if isinstance(value, date) else value
+        if self.outcomes:
+            params["outcomes"] = list(self.outcomes)
+        if self.anonymise:
+            params["anonymise"] = True
+        return params
+
 
 @dataclass(frozen=True)
 class Person:

@@ -54,8 +54,6 @@ def download():
     form = _form(submitted=True)
     if form.validate_on_submit():
         try:
-            if form.scope.data == "thread" and not form.thread_id.data:
-                raise InvalidInput("thread_id", _("Please enter the thread number."))
             export = services.export_summary(_filters(form), actor=current_user, file_format=form.file_format.data,
                                              base_url=base_url())
         except InvalidInput as error:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, event
+from sqlalchemy import JSON, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
@@ -32,6 +33,8 @@ class AuditAction(str, enum.Enum):
     POST_EDITED = "post.edited"
     POST_EDITED_BY_MODERATOR = "post.moderator_edited"
     POST_REPORTED = "post.reported"
+    REPORT_CHANGED = "post.report_changed"
+    REPORT_WITHDRAWN = "post.report_withdrawn"
     REPORTS_DISMISSED = "post.reports_dismissed"
     POST_HIDDEN = "post.hidden"
     POST_AUTO_HIDDEN = "post.auto_hidden"
@@ -79,8 +82,11 @@ class AuditEntry(db.Model):
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[int | None]
     target_label: Mapped[str] = mapped_column(String(300), default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")  # free text: entries written before `params`
     reason: Mapped[str | None] = mapped_column(Text)
+    # The facts of the action as data ({"version": 2}, {"reason": "spam"}); the summary is rendered from them
+    # in the reader's language (auditlog.labels.summary_text). NULL for entries written before.
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 @event.listens_for(Session, "before_flush")

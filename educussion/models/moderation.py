@@ -43,6 +43,7 @@ class ReportStatus(str, enum.Enum):
     OPEN = "open"
     DISMISSED = "dismissed"  # the post stays as it is
     UPHELD = "upheld"  # the post was hidden
+    WITHDRAWN = "withdrawn"  # the reporter took it back before it was reviewed
 
 
 class Report(db.Model):

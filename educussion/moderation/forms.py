@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, EmailField, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
-from wtforms.validators import NumberRange, Optional
+from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import BoundedDateField, BoundedIntegerField, Form, MaxLength, coerce_id
@@ -18,8 +18,10 @@ def reason_field(label=_l("Reason"), description=REASON_HELP) -> TextAreaField:
 
 
 class ReportForm(Form):
-    reason = SelectField(
+    # Radio buttons with none chosen: pressing the button without choosing files nothing (no default reason).
+    reason = RadioField(
         _l("Reason"),
+        [InputRequired(message=_l("Please choose a reason."))],
         choices=[SelectChoice(reason.value, REPORT_REASON_LABELS[reason])
                  for reason in ReportReason if reason != ReportReason.WATCHED_WORD],
         validate_choice=False,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ..errors import InvalidInput
 from ..extensions import db
-from ..models import ModerationSettings, Post, User, Visibility, WatchedWord, WatchedWordAction
+from ..models import ModerationSettings, Post, Role, User, Visibility, WatchedWord, WatchedWordAction
 from ..permissions import can_moderate
 
 # Ready-made patterns for personal information (matched after NFKC: full-width digits count too).
@@ -62,6 +62,7 @@ class Flag:
 class Screening:
     status: Visibility = Visibility.VISIBLE
     hold_reason: str | None = None  # why the post waits for approval (shown to the author and moderators)
+    hold: dict | None = None  # the same as data, for the audit log ({"kind": "word", "word": "…"})
     flags: list[Flag] = field(default_factory=list)  # words that report the post automatically
 
 
@@ -71,8 +72,9 @@ def screen(actor: User, theme_id: int, *, title: str | None, body: str, new_post
         return Screening()
     result = _watched_words({"title": normalise(title) if title else "", "body": normalise(body)})
     if new_post and result.status == Visibility.VISIBLE:
-        result.hold_reason = _premoderation_reason(actor)
-        if result.hold_reason:
+        result.hold = _premoderation_hold(actor)
+        if result.hold:
+            result.hold_reason = hold_text(result.hold)
             result.status = Visibility.PENDING
     return result
 
@@ -90,20 +92,40 @@ def _watched_words(texts: dict[str, str]) -> Screening:
                 "Please remove it and post again.", word=word.display))
         if word.action == WatchedWordAction.APPROVE and result.status == Visibility.VISIBLE:
             result.status = Visibility.PENDING
-            result.hold_reason = _("Contains “%(word)s”", word=word.display)
+            result.hold = {"kind": "word", "word": word.display}
+            result.hold_reason = hold_text(result.hold)
         elif word.action == WatchedWordAction.FLAG:
             result.flags.append(Flag(word.id, word.display))
     return result
 
 
-def _premoderation_reason(actor: User) -> str | None:
+def _premoderation_hold(actor: User) -> dict | None:
     settings = current_settings()
     if actor.role.value in settings.premoderated_role_values:
-        return _("Posts by %(role)s accounts are checked before they appear", role=actor.role.label)
+        return {"kind": "role", "role": actor.role.value}
     if settings.first_posts_to_approve > 0:
         published = db.session.execute(select(func.count(Post.id)).where(
             Post.author_id == actor.id, Post.status == Visibility.VISIBLE)).scalar_one()
         if published < settings.first_posts_to_approve:
-            return _("The first %(count)d posts of a new account are checked before they appear",
-                     count=settings.first_posts_to_approve)
+            return {"kind": "first_posts", "count": settings.first_posts_to_approve}
     return None
+
+
+def hold_text(hold: dict | None) -> str:
+    """Why a post waits for approval, in the current language, from Screening.hold (the audit log renders the
+    same data for its reader)."""
+    if not hold:
+        return ""
+    kind = hold.get("kind")
+    if kind == "word":
+        return _("Contains “%(word)s”", word=hold.get("word", ""))
+    if kind == "role":
+        try:
+            role = Role(hold.get("role")).label
+        except ValueError:
+            role = str(hold.get("role"))
+        return _("Posts by %(role)s accounts are checked before they appear", role=role)
+    if kind == "first_posts":
+        return _("The first %(count)d posts of a new account are checked before they appear",
+                 count=int(hold.get("count", 0)))
+    return str(hold)

@@ -76,6 +76,14 @@ def pending_posts(viewer: User, *, theme_id: int | None = None, older_than_days:
     return list(db.session.execute(query.order_by(Post.created_at, Post.id).limit(QUEUE_LIMIT)).scalars())
 
 
+def open_report(post: Post, reporter: User | None) -> Report | None:
+    """The member's open report of the post, if they have one (one at most)."""
+    if reporter is None or not getattr(reporter, "is_authenticated", False):
+        return None
+    return db.session.execute(select(Report).filter_by(
+        post_id=post.id, reporter_id=reporter.id, status=ReportStatus.OPEN)).scalar()
+
+
 def post_reports(post: Post) -> list[Report]:
     return list(db.session.execute(
         select(Report).options(joinedload(Report.reporter), joinedload(Report.closed_by))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,11 +22,9 @@ from ..models import (AuditAction, ModerationSettings, NotificationKind, Post, R
                       WatchedWordAction, utcnow)
 from ..notifications import services as notifications
 from ..notifications.services import notify
-from ..permissions import can_manage_moderation, can_moderate, can_report
+from ..permissions import can_manage_moderation, can_moderate, why_not_change_report, why_not_report
 from ..search import services as search
 from . import policy
-
-TOKYO = ZoneInfo("Asia/Tokyo")
 
 MAX_DETAILS = 1000
 
@@ -44,9 +41,8 @@ def _require(allowed: bool, message: str | None = None) -> None:
 
 # ---------------------------------------------------------------- reports
 
-def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> Report:
-    """A member reports a post. One open report per member per post; at most REPORTS_PER_HOUR an hour."""
-    _require(can_report(actor, post), _("You cannot report this post."))
+def _report_input(reason: str | None, details: str | None) -> tuple[ReportReason, str]:
+    """The reason a member chose (never a default) and their details, checked."""
     try:
         reason_value = ReportReason(reason)
     except ValueError:
@@ -58,6 +54,14 @@ def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> R
         raise InvalidInput("details", _("Please describe the problem."))
     if len(details) > MAX_DETAILS:
         raise InvalidInput("details", _("Use at most %(count)d characters.", count=MAX_DETAILS))
+    return reason_value, details
+
+
+def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> Report:
+    """A member reports a post. One open report per member per post; at most REPORTS_PER_HOUR an hour."""
+    refusal = why_not_report(actor, post)
+    _require(refusal is None, refusal)
+    reason_value, details = _report_input(reason, details)
     with write_transaction():
         if _open_report(post, actor) is not None:
             raise InvalidInput("reason", _("You have already reported this post. The secretariat will review it."))
@@ -68,10 +72,51 @@ def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> R
             raise InvalidInput("reason", _("You have sent many reports in the last hour. Please try again later."))
         report = Report(post=post, reporter_id=actor.id, reason=reason_value, details=details, created_at=utcnow())
         db.session.add(report)
-        audit.record(actor, AuditAction.POST_REPORTED, post, summary=str(reason_value.label),
-                     reason=f"{reason_value.label}: {details}" if details else reason_value.label)
+        audit.record(actor, AuditAction.POST_REPORTED, post, params={"reason": reason_value.value},
+                     reason=details or None)
         notify(actor, NotificationKind.REPORT_RECEIVED, post=post)
         _maybe_auto_hide(post)
+    _after_commit()
+    return report
+
+
+def _require_own_open_report(report: Report, actor: User) -> None:
+    refusal = why_not_change_report(actor, report)
+    _require(refusal is None, refusal)
+
+
+def change_report(report: Report, *, actor: User, reason: str, details: str = "") -> Report:
+    """The reporter corrects the reason or details of their open report (the change is audited)."""
+    _require_own_open_report(report, actor)
+    reason_value, details = _report_input(reason, details)
+    with write_transaction():
+        _require_own_open_report(report, actor)  # again, on fresh data: a moderator may have just closed it
+        previous = report.reason
+        if previous == reason_value and report.details == details:
+            return report
+        report.reason, report.details = reason_value, details
+        audit.record(actor, AuditAction.REPORT_CHANGED, report.post, reason=details or None,
+                     params={"reason": reason_value.value, "previous_reason": previous.value})
+    return report
+
+
+def withdraw_report(report: Report, *, actor: User) -> Report:
+    """The reporter withdraws their open report: it is settled as withdrawn (the row stays). A post that the
+    reports hid automatically is shown again once no open report is left."""
+    _require_own_open_report(report, actor)
+    with write_transaction():
+        _require_own_open_report(report, actor)
+        report.status, report.closed_at, report.closed_by_id = ReportStatus.WITHDRAWN, utcnow(), actor.id
+        post = report.post
+        audit.record(actor, AuditAction.REPORT_WITHDRAWN, post, params={"reason": report.reason.value})
+        db.session.flush()
+        left = db.session.execute(select(func.count(Report.id)).filter_by(
+            post_id=post.id, status=ReportStatus.OPEN)).scalar_one()
+        if left == 0 and _is_auto_hidden(post):
+            reason = _("Shown again: every report on it was withdrawn.")
+            _set_post_status(post, Visibility.VISIBLE, actor=None, reason=reason)
+            audit.record(None, AuditAction.POST_UNHIDDEN, post, params={"reports_withdrawn": True})
+            notify(post.author, NotificationKind.POST_UNHIDDEN, post=post, reason=reason)
     _after_commit()
     return report
 
@@ -94,7 +139,7 @@ def _maybe_auto_hide(post: Post) -> None:
         return
     reason = _("Hidden automatically after %(count)d reports, until the secretariat reviews it.", count=reporters)
     _set_post_status(post, Visibility.HIDDEN, actor=None, reason=reason)
-    audit.record(None, AuditAction.POST_AUTO_HIDDEN, post, reason=reason)
+    audit.record(None, AuditAction.POST_AUTO_HIDDEN, post, params={"reports": reporters})
     notify(post.author, NotificationKind.POST_HIDDEN, post=post, reason=reason)
 
 
@@ -125,13 +170,13 @@ def dismiss_reports(post: Post, *, actor: User, reason: str) -> int:
         if count == 0:
             raise InvalidInput(None, _("This post has no open reports."))
         _close_reports(post, ReportStatus.DISMISSED, actor=actor, reason=reason)
-        summary = str(count)
-        if _is_auto_hidden(post):
+        shown_again = _is_auto_hidden(post)
+        if shown_again:
             _set_post_status(post, Visibility.VISIBLE, actor=actor, reason=reason)
-            summary += " (shown again)"
             if post.author_id != actor.id:
                 notify(post.author, NotificationKind.POST_UNHIDDEN, post=post, reason=reason)
-        audit.record(actor, AuditAction.REPORTS_DISMISSED, post, summary=summary, reason=reason)
+        audit.record(actor, AuditAction.REPORTS_DISMISSED, post, params={"count": count, "shown_again": shown_again},
+                     reason=reason)
     _after_commit()
     return count
 
@@ -255,7 +300,7 @@ def move_posts(source: Thread, post_ids: Sequence[int], *, actor: User, reason: 
             db.session.add(target)
             db.session.flush()
             counters.add_to_theme(theme.id, threads=1)
-        labels = [f"#{post.position}" for post in posts]
+        positions = [post.position for post in posts]
         visible = [post for post in posts if post.status == Visibility.VISIBLE]
         for post in posts:
             position = db.session.execute(
@@ -269,7 +314,7 @@ def move_posts(source: Thread, post_ids: Sequence[int], *, actor: User, reason: 
         counters.add_posts(target, len(visible), posted_at=max((p.created_at for p in visible), default=None))
         db.session.expire(target)
         audit.record(actor, AuditAction.POSTS_MOVED, source, reason=reason,
-                     summary=f"{', '.join(labels)} → {target.title} (thread {target.id})")
+                     params={"positions": positions, "target_title": target.title, "target_id": target.id})
         for author in {post.author for post in posts if post.author_id != actor.id}:
             notify(author, NotificationKind.POST_MOVED, thread=target)
     _after_commit()
@@ -370,7 +415,8 @@ def move_thread(thread: Thread, theme: Theme, *, actor: User, reason: str) -> Th
         locked.theme_id = theme.id
         db.session.flush()
         db.session.expire(locked, ["theme"])
-        audit.record(actor, AuditAction.THREAD_MOVED, locked, summary=f"{old_theme} → {theme.name}", reason=reason)
+        audit.record(actor, AuditAction.THREAD_MOVED, locked, params={"from": old_theme, "to": theme.name},
+                     reason=reason)
         for post in locked.posts:
             search.queue_post(post.id)
     _after_commit()
@@ -421,7 +467,7 @@ def grant_theme_moderator(user: User, theme: Theme, *, actor: User, reason: str)
             raise InvalidInput("user", _("This member already moderates this theme."))
         grant = ThemeModerator(user_id=user.id, theme_id=theme.id, granted_by_id=actor.id, created_at=utcnow())
         db.session.add(grant)
-        audit.record(actor, AuditAction.THEME_MODERATOR_GRANTED, user, summary=theme.name, reason=reason)
+        audit.record(actor, AuditAction.THEME_MODERATOR_GRANTED, user, params={"theme": theme.name}, reason=reason)
     return grant
 
 
@@ -436,7 +482,8 @@ def revoke_theme_moderator(grant: ThemeModerator, *, actor: User, reason: str) -
         if grant.revoked_at is not None:
             raise InvalidInput(None, _("This right has already been revoked."))
         grant.revoked_at, grant.revoked_by_id = utcnow(), actor.id
-        audit.record(actor, AuditAction.THEME_MODERATOR_REVOKED, grant.user, summary=grant.theme.name, reason=reason)
+        audit.record(actor, AuditAction.THEME_MODERATOR_REVOKED, grant.user, params={"theme": grant.theme.name},
+                     reason=reason)
     return grant
 
 
@@ -456,16 +503,10 @@ def suspend_user(user: User, *, actor: User, until: datetime | None, reason: str
         suspension = Suspension(user_id=user.id, created_at=now, created_by_id=actor.id, ends_at=until, reason=reason)
         db.session.add(suspension)
         audit.record(actor, AuditAction.USER_SUSPENDED, user, reason=reason,
-                     summary=_until_label(until))
+                     params={"until": until.isoformat() if until is not None else None})
         notify(user, NotificationKind.USER_SUSPENDED, reason=reason)
     _after_commit()
     return suspension
-
-
-def _until_label(until: datetime | None) -> str:
-    if until is None:
-        return "無期限"
-    return f"{until.astimezone(TOKYO):%Y-%m-%d %H:%M}（日本時間）まで"
 
 
 def unsuspend_user(user: User, *, actor: User, reason: str) -> User:
@@ -509,8 +550,8 @@ def update_settings(*, actor: User, premoderated_roles: Sequence[str], first_pos
         settings.auto_hide_reports = auto_hide_reports
         settings.updated_at = utcnow()
         audit.record(actor, AuditAction.MODERATION_SETTINGS_CHANGED, "moderation settings", reason=reason or None,
-                     summary=f"事前承認の役割: {settings.premoderated_roles or 'なし'} / 新規会員の承認件数: "
-                             f"{first_posts_to_approve} / 自動非表示の通報数: {auto_hide_reports}")
+                     params={"premoderated_roles": roles, "first_posts_to_approve": first_posts_to_approve,
+                             "auto_hide_reports": auto_hide_reports})
     return settings
 
 
@@ -542,7 +583,7 @@ def add_watched_word(*, actor: User, pattern: str, action: str, is_regex: bool =
                            action=action_value, created_by_id=actor.id, created_at=utcnow())
         db.session.add(word)
         audit.record(actor, AuditAction.WATCHED_WORD_ADDED, word,
-                     summary=f"{word.display} ({action_value.value})", reason=reason or None)
+                     params={"word": word.display, "action": action_value.value}, reason=reason or None)
     return word
 
 
@@ -559,5 +600,5 @@ def remove_watched_word(word: WatchedWord, *, actor: User, reason: str | None = 
             raise InvalidInput(None, _("This word has already been removed."))
         word.removed_at, word.removed_by_id = utcnow(), actor.id
         audit.record(actor, AuditAction.WATCHED_WORD_REMOVED, word,
-                     summary=f"{word.display} ({word.action.value})", reason=reason or None)
+                     params={"word": word.display, "action": word.action.value}, reason=reason or None)
     return word

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from .. import dates
@@ -12,8 +13,8 @@ from ..board.views import post_url
 from ..errors import DomainError, InvalidInput, PermissionDenied
 from ..forms import attach_error
 from ..params import int_arg
-from ..permissions import (can_manage_members, can_manage_moderation, can_moderate, can_report,
-                           can_use_moderation_queue)
+from ..permissions import (can_manage_members, can_manage_moderation, can_moderate, can_use_moderation_queue,
+                           why_not_change_report, why_not_report)
 from ..urls import is_safe_next
 from ..verification import queries as verification_queries
 from . import policy, queries, services
@@ -67,21 +68,46 @@ def _theme_choices(with_all: bool = False):
 @bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
 @login_required
 def report(post_id: int):
+    """Report a post; the reporter's open report of it, if any, is shown to change or withdraw instead."""
     post = _found(queries.post_by_id(post_id))
-    if not can_report(current_user, post):
-        raise PermissionDenied(_("You cannot report this post."))
+    mine = queries.open_report(post, current_user)
+    refusal = why_not_report(current_user, post) if mine is None else why_not_change_report(current_user, mine)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     form = ReportForm()
+    if request.method == "GET" and mine is not None:
+        form.reason.data, form.details.data = mine.reason.value, mine.details
     if form.validate_on_submit():
         try:
-            services.report_post(post, actor=current_user, reason=form.reason.data, details=form.details.data)
+            if mine is None:
+                services.report_post(post, actor=current_user, reason=form.reason.data, details=form.details.data)
+            else:
+                services.change_report(mine, actor=current_user, reason=form.reason.data,
+                                       details=form.details.data)
         except InvalidInput as error:
             attach_error(form, error)
         else:
-            flash(_("Thank you. Your report has been sent to the secretariat; you will be told the outcome."),
-                  "success")
+            if mine is None:
+                flash(_("Thank you. Your report has been sent to the secretariat; you will be told the outcome."),
+                      "success")
+            else:
+                flash(_("Your report has been updated."), "success")
             return redirect(post_url(post))
     status = 200 if request.method == "GET" else 400
-    return render_template("moderation/report.html", post=post, form=form), status
+    return render_template("moderation/report.html", post=post, form=form, report=mine,
+                           withdraw_form=FlaskForm()), status
+
+
+@bp.post("/posts/<int:post_id>/report/withdraw")
+@login_required
+def withdraw_report(post_id: int):
+    post = _found(queries.post_by_id(post_id))
+    mine = _found(queries.open_report(post, current_user))
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    services.withdraw_report(mine, actor=current_user)
+    flash(_("Your report has been withdrawn."), "success")
+    return redirect(post_url(post))
 
 
 # ---------------------------------------------------------------- the queue

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..handles import mentioned_handles
 from ..models import (Delivery, Follow, Notification, NotificationKind, NotificationPreference, Post, Theme, Thread,
                       User, utcnow)
+from ..permissions import why_not_follow_thread
 from ..urls import absolute_url
 
 K = NotificationKind
@@ -219,6 +220,10 @@ def set_following(user: User, *, actor: User, thread: Thread | None = None, them
                   on: bool) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.id != user.id:
         raise PermissionDenied(_("You can only change your own settings."))
+    if thread is not None and on:
+        why = why_not_follow_thread(actor, thread)
+        if why is not None:
+            raise PermissionDenied(why)
     with write_transaction():
         _follow(user, thread_id=thread.id if thread else None, theme_id=theme.id if theme else None, auto=False,
                 active=on)

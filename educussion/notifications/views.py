@@ -127,8 +127,10 @@ DELIVERY_LABELS = {
 @login_required
 def follow_thread(thread_id: int):
     thread = board_queries.thread_by_id(thread_id)
-    if thread is None or not FlaskForm().validate_on_submit():
-        abort(404 if thread is None else 400)
+    if thread is None or not can_view_thread(current_user, thread):
+        abort(404)  # refused like reading it: a hidden or pending thread is not there for this member
+    if not FlaskForm().validate_on_submit():
+        abort(400)
     on = request.form.get("on") == "1"
     services.set_following(current_user, actor=current_user, thread=thread, on=on)
     flash(_("You follow this thread.") if on else _("You no longer follow this thread."), "success")

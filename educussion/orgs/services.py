@@ -13,5 +13,5 @@ def load_municipalities() -> LoadResult:
     with write_transaction():
         result = upsert_municipalities(db.session.connection())
         audit.record(None, AuditAction.MUNICIPALITIES_LOADED, "municipalities",
-                     summary=f"added={result.added} updated={result.updated} adopted={result.adopted}")
+                     params={"added": result.added, "updated": result.updated, "adopted": result.adopted})
     return result

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..limits import MAX_BODY_LENGTH, too_long_message
 from ..models import AuditAction, HelpfulMark, NotificationKind, Outcome, Post, Thread, ThreadConclusion, User, utcnow
 from ..notifications.services import notify
-from ..permissions import can_mark_helpful, can_summarise
+from ..permissions import can_summarise, why_not_mark_helpful
 
 
 def _require_secretariat(actor: User) -> None:
@@ -38,10 +38,14 @@ def save_summary(thread: Thread, *, actor: User, outcome: str, conclusion: str |
             _add_conclusion(thread, actor, body)
         elif not body and latest is not None:
             raise InvalidInput("conclusion", _("A conclusion cannot be emptied; write what replaces it."))
+        elif not body and thread.outcome == value:
+            raise InvalidInput("conclusion", _("Please write the conclusion, or choose another outcome. "
+                                               "Nothing has been saved."))
         if thread.outcome != value:
             before = thread.outcome
             thread.outcome = value
-            audit.record(actor, AuditAction.THREAD_OUTCOME_SET, thread, summary=f"{before.label} → {value.label}")
+            audit.record(actor, AuditAction.THREAD_OUTCOME_SET, thread,
+                         params={"from": before.value, "to": value.value})
     mail.send_queued()
     return thread
 
@@ -54,7 +58,7 @@ def _add_conclusion(thread: Thread, actor: User, body: str) -> ThreadConclusion:
     conclusion = ThreadConclusion(thread_id=thread.id, number=number, body_source=body,
                                   body_html=text.render(body), author_id=actor.id, created_at=utcnow())
     db.session.add(conclusion)
-    audit.record(actor, AuditAction.CONCLUSION_WRITTEN, thread, summary=f"第{number}版")
+    audit.record(actor, AuditAction.CONCLUSION_WRITTEN, thread, params={"version": number})
     if thread.author_id != actor.id:
         notify(thread.author, NotificationKind.CONCLUSION_ADDED, thread=thread)
     return conclusion
@@ -72,8 +76,9 @@ def set_key_point(post: Post, *, actor: User, on: bool) -> Post:
 
 def mark_helpful(post: Post, *, actor: User, on: bool = True) -> Post:
     """「参考になった」: one per member per post (marking twice changes nothing); `on=False` takes it back."""
-    if not can_mark_helpful(actor, post):
-        raise PermissionDenied(_("You cannot mark this post."))
+    refusal = why_not_mark_helpful(actor, post)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     try:
         with write_transaction():
             if on:

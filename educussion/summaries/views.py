@@ -41,7 +41,10 @@ def conclusion(thread_id: int):
         except InvalidInput as error:
             attach_error(form, error)
         else:
-            flash(_("The conclusion has been saved."), "success")
+            if (form.conclusion.data or "").strip():
+                flash(_("The conclusion has been saved."), "success")
+            else:  # no まとめ yet: only the outcome was set
+                flash(_("The outcome has been saved."), "success")
             return redirect(url_for("board.show_thread", thread_id=thread.id))
     status = 200 if request.method == "GET" else 400
     return render_template("summaries/conclusion.html", thread=thread, form=form, versions=versions), status

@@ -166,14 +166,14 @@ def end_verification(user: User, *, actor: User, reason: str) -> User:
         raise InvalidInput(None, _("This account is not verified."))
     with write_transaction():
         current = _current_verification(user)
-        summary = f"{user.affiliation} ({user.role.value})"
+        params = {"role": user.role.value, "organisation": user.organisation_name, "title": user.title}
         if current is not None:
             current.ended_at = utcnow()
             current.ended_by_id = actor.id
             current.end_reason = reason
         user.role = None
         user.verified_at = None
-        audit.record(actor, AuditAction.VERIFICATION_ENDED, user, summary=summary, reason=reason)
+        audit.record(actor, AuditAction.VERIFICATION_ENDED, user, params=params, reason=reason)
     return user
 
 
@@ -192,7 +192,7 @@ def set_role(user: User, *, actor: User | None, role: Role, organisation: str, t
             title = _title_for(role, org, title)
         grant(user, actor=actor, role=role, organisation=org, title=title)
         audit.record(actor, AuditAction.USER_ROLE_SET, user,
-                     summary=f"role={role.value} organisation={org.name} title={title}", reason=reason)
+                     params={"role": role.value, "organisation": org.name, "title": title}, reason=reason)
     return user
 
 
@@ -304,7 +304,7 @@ def submit_request(user: User, *, actor: User, data: RequestData, evidence: File
                 f.write(content)
         db.session.add(request)
         audit.record(actor, AuditAction.VERIFICATION_REQUESTED, user,
-                     summary=f"{data.role.value}: {organisation_name} {title}")
+                     params={"role": data.role.value, "organisation": organisation_name, "title": title})
     return request
 
 
@@ -335,7 +335,7 @@ def approve_request(request: VerificationRequest, *, actor: User, title: str | N
         request.decided_at = utcnow()
         request.decided_by = actor
         audit.record(actor, AuditAction.VERIFICATION_APPROVED, request.user,
-                     summary=f"{request.role.value}: {organisation.name} {final_title}")
+                     params={"role": request.role.value, "organisation": organisation.name, "title": final_title})
         _mail_decision(request)
         notify(request.user, NotificationKind.VERIFICATION_APPROVED)
     mail.send_queued()
@@ -355,8 +355,9 @@ def reject_request(request: VerificationRequest, *, actor: User, reason: str) ->
         request.decided_at = utcnow()
         request.decided_by = actor
         request.decision_reason = reason
-        audit.record(actor, AuditAction.VERIFICATION_REJECTED, request.user,
-                     summary=f"{request.role.value}: {request.organisation_label}", reason=reason)
+        audit.record(actor, AuditAction.VERIFICATION_REJECTED, request.user, reason=reason,
+                     params={"role": request.role.value, "organisation": request.organisation_label,
+                             "title": request.title})
         _mail_decision(request)
         notify(request.user, NotificationKind.VERIFICATION_REJECTED, reason=reason)
     mail.send_queued()
@@ -408,7 +409,8 @@ def invite(*, actor: User | None, data: InvitationData) -> tuple[Invitation, str
         )
         db.session.add(invitation)
         audit.record(actor, AuditAction.INVITATION_CREATED, invitation,
-                     summary=f"{email}: {data.role.value} {organisation.name} {title}")
+                     params={"email": email, "role": data.role.value, "organisation": organisation.name,
+                             "title": title})
         with force_locale("ja"):
             link = absolute_url("verification.accept_invitation", token=token)
             mail.queue(email, _("Invitation to the Educussion board"), _(
@@ -459,7 +461,8 @@ def accept_invitation(invitation: Invitation, *, user: User) -> User:
         grant(user, actor=invitation.created_by, role=invitation.role, organisation=invitation.organisation,
               title=invitation.title)
         audit.record(user, AuditAction.INVITATION_ACCEPTED, user,
-                     summary=f"{invitation.role.value}: {invitation.organisation.name} {invitation.title}")
+                     params={"role": invitation.role.value, "organisation": invitation.organisation.name,
+                             "title": invitation.title})
     return user
 
 

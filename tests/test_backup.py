@@ -105,7 +105,8 @@ def test_backup_while_replies_are_written_restores_a_consistent_instance(
         db.session.remove()
     assert result.exit_code == 0, result.output
     assert f'{manifest["tables"]["search_outbox"]} posts from the search outbox indexed' in result.output
-    assert check.exit_code == 0 and "index: 0 missing, 0 stale (0 searchable though not public), 0 extra." in check.output
+    assert check.exit_code == 0
+    assert "index: 0 missing, 0 stale (0 searchable though not public), 0 extra." in check.output
 
     restored = rows(str(tmp_path / "restored" / "educussion.db"))
     source = rows(sqlite_path(database_url))

@@ -1,6 +1,9 @@
 """Domain errors raised by services, and the friendly error pages."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -20,10 +23,34 @@ class PermissionDenied(DomainError):
 class InvalidInput(DomainError):
     """Input that passed the form's shape checks but breaks a rule; `field` names the form field."""
 
-    def __init__(self, field: str | None, message: str):
+    def __init__(self, field: str | None, message: str, *, more: list[tuple[str | None, str]] | None = None):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.problems = [(field, message), *(more or [])]  # every field's problem, to show them all at once
+
+
+class Problems:
+    """Collects the InvalidInput of several checks, so that a service refuses once with every field's problem
+    (「電話番号」 and 「所属団体」 together, not one per submit)."""
+
+    def __init__(self):
+        self.found: list[tuple[str | None, str]] = []
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except InvalidInput as error:
+            self.found.extend(error.problems)
+
+    def add(self, field: str | None, message: str) -> None:
+        self.found.append((field, message))
+
+    def raise_any(self) -> None:
+        if self.found:
+            (field, message), *rest = self.found
+            raise InvalidInput(field, message, more=rest)
 
 
 class TooManyAttempts(InvalidInput):

@@ -43,12 +43,14 @@ class Form(FlaskForm):
 
 
 def attach_error(form: FlaskForm, error: InvalidInput) -> None:
-    """Show a service's InvalidInput beside its field (or above the form when it names none)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
-    else:
-        form.form_errors.append(error.message)
+    """Show a service's InvalidInput beside its field (or above the form when it names none); every problem
+    it carries (errors.Problems), not only the first."""
+    for name, message in getattr(error, "problems", [(error.field, error.message)]):
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        else:
+            form.form_errors.append(message)
 
 
 class MaxLength:

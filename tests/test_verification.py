@@ -1,5 +1,6 @@
 """Verification: requests, the secretariat's decisions, invitations, the end of an office, org pages."""
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -211,6 +212,38 @@ def test_missing_phone_keeps_what_was_typed(client, login_as):
     assert response.status_code == 400
     page = html(response)
     assert 'id="phone-error"' in page and 'value="入力した会社名"' in page
+
+
+@pytest.mark.parametrize("role, required", [
+    ("company", {"organisation_name", "title", "phone"}),
+    ("academic", {"organisation_name", "title", "phone"}),
+    ("municipal_staff", {"title", "phone"}),
+    ("mayor", {"phone"}),
+])
+def test_the_request_form_marks_and_checks_every_required_field_at_once(client, login_as, role, required):
+    login_as(make_user(None))
+    url = f"/verification/new?role={role}" + ("&code=412040" if role in ("mayor", "municipal_staff") else "")
+    form = html(client.get(url))
+    for name in ("organisation_name", "title", "phone"):
+        label = re.search(rf'<label class="field__label" for="{name}">(.*?)</label>', form, re.S)
+        if name in required:
+            assert label and "必須" in label.group(1), name  # marked 「必須」 beside its label
+        elif label:
+            assert "必須" not in label.group(1), name
+    response = client.post(url, data={"role": role, "note": "メモ"})
+    page = html(response)
+    assert response.status_code == 400
+    assert {name for name in ("organisation_name", "title", "phone") if f'id="{name}-error"' in page} == required
+    assert "メモ" in page  # nothing typed is lost
+
+
+def test_every_problem_a_request_has_is_told_at_once(app):
+    member = make_user(None)
+    with pytest.raises(InvalidInput) as refused:
+        services.submit_request(member, actor=member, data=services.RequestData(
+            role=Role.COMPANY, organisation_name="", title="", phone="", corporate_number="123"))
+    assert {field for field, _message in refused.value.problems} == {
+        "organisation_name", "title", "phone", "corporate_number"}
 
 
 def test_queue_is_for_the_secretariat_and_filters(client, login_as):

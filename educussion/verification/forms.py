@@ -41,6 +41,20 @@ class RequestForm(Form):
         description=_l("A PDF, PNG or JPEG of at most 5 MB, e.g. a business card or a letter of appointment."))
     note = TextAreaField(_l("Note for the secretariat (optional)"), [MaxLength(2000)], render_kw={"rows": 4})
 
+    def require_for(self, role: Role) -> RequestForm:
+        """Which fields this role must fill in: the organisation unless it is a local government (chosen from
+        the list before), the title unless the office gives it (a mayor's). Marked 「必須」 and checked with
+        the other fields, so every missing field is shown at once."""
+        needed = []
+        if role not in (Role.MAYOR, Role.MUNICIPAL_STAFF):
+            needed.append(self.organisation_name)
+        if role != Role.MAYOR:
+            needed.append(self.title)
+        for field in needed:
+            field.validators = [DataRequired(REQUIRED), *field.validators]
+            field.flags.required = True
+        return self
+
 
 class MunicipalitySearchForm(Form):
     class Meta:

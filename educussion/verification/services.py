@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 
 from .. import audit, mail
 from ..database import write_transaction
-from ..errors import InvalidInput, PermissionDenied
+from ..errors import InvalidInput, PermissionDenied, Problems
 from ..extensions import db
 from ..limits import too_long_message
 from ..models import (
@@ -258,6 +258,41 @@ def evidence_path(stored_name: str) -> str:
     return os.path.join(current_app.instance_path, "evidence", stored_name)
 
 
+def _request_fields(data: RequestData, evidence: FileStorage | None) -> tuple:
+    """The request's fields, checked all at once: (title, phone, note, organisation, organisation name,
+    corporate number, evidence file); raises one InvalidInput that names every field with a problem."""
+    problems = Problems()  # every field's problem at once
+    title = phone = note = organisation_name = ""
+    organisation = corporate_number = file = None
+    with problems.check():
+        title = _clean(data.title, 100, "title")
+    with problems.check():
+        phone = _clean(data.phone, 32, "phone")
+        if not phone:
+            raise InvalidInput("phone", _("Please enter a phone number the secretariat can call."))
+    with problems.check():
+        note = _note(data.note)
+    if data.role == Role.COMPANY:
+        with problems.check():
+            corporate_number = _corporate_number(data.corporate_number)
+    if data.role in MUNICIPAL_ROLES:
+        with problems.check():
+            organisation = _municipality(data.municipality_code, "municipality")
+            title = _title_for(data.role, organisation, title)
+            organisation_name = organisation.name
+    else:
+        with problems.check():
+            organisation_name = _clean(data.organisation_name, 200, "organisation_name")
+            if not organisation_name:
+                raise InvalidInput("organisation_name", _("Please enter your organisation."))
+    if not title and data.role != Role.MAYOR:  # a mayor's title comes from the office
+        problems.add("title", _("Please enter your title or position."))
+    with problems.check():
+        file = read_evidence(evidence)
+    problems.raise_any()
+    return title, phone, note, organisation, organisation_name, corporate_number, file
+
+
 def submit_request(user: User, *, actor: User, data: RequestData, evidence: FileStorage | None = None
                    ) -> VerificationRequest:
     if actor.id != user.id:
@@ -266,24 +301,7 @@ def submit_request(user: User, *, actor: User, data: RequestData, evidence: File
         raise PermissionDenied(_("Please confirm your e-mail address first."))
     if data.role not in REQUESTABLE_ROLES:
         raise InvalidInput("role", _("Please choose a role."))
-    title = _clean(data.title, 100, "title")
-    phone = _clean(data.phone, 32, "phone")
-    if not phone:
-        raise InvalidInput("phone", _("Please enter a phone number the secretariat can call."))
-    note = _note(data.note)
-    corporate_number = _corporate_number(data.corporate_number) if data.role == Role.COMPANY else None
-    if data.role in MUNICIPAL_ROLES:
-        organisation = _municipality(data.municipality_code, "municipality")
-        title = _title_for(data.role, organisation, title)
-        organisation_name = organisation.name
-    else:
-        organisation = None
-        organisation_name = _clean(data.organisation_name, 200, "organisation_name")
-        if not organisation_name:
-            raise InvalidInput("organisation_name", _("Please enter your organisation."))
-    if not title:
-        raise InvalidInput("title", _("Please enter your title or position."))
-    file = read_evidence(evidence)
+    title, phone, note, organisation, organisation_name, corporate_number, file = _request_fields(data, evidence)
     with write_transaction():
         pending = db.session.execute(
             select(VerificationRequest).filter_by(user_id=user.id, status=RequestStatus.PENDING)

@@ -73,6 +73,7 @@ def new_request():
         if municipality is None:
             return _choose_municipality(role)
     form = RequestForm(role=role.value, municipality_code=municipality.municipality_code if municipality else "")
+    form.require_for(role)
     if form.validate_on_submit():
         try:
             services.submit_request(current_user, actor=current_user, data=services.RequestData(

@@ -513,7 +513,7 @@ def test_every_export_writes_exactly_one_audit_entry(app, client, login_as):
         assert entries[-1].actor_id == secretariat.id and entries[-1].target_type == "summary"
         assert entries[-1].params == {"format": file_format, "threads": 1, "command_line": False,
                                       "filters": {"scope": "board", "opener_role": "mayor"}}
-        assert summary_text(entries[-1]) == f"{file_format.upper()}、スレッド1件 — 対象: 掲示板全体 / 作成者の役割: 首長"
+        assert summary_text(entries[-1]) == f"{file_format.upper()}、スレッド1件 — 対象: 掲示板全体 / 作成者の区分: 首長"
 
 
 def test_an_export_that_fails_or_is_abandoned_is_not_audited(app, client, login_as, monkeypatch):

@@ -13,7 +13,7 @@ from educussion.moderation import services as moderation
 
 from .factories import make_post, make_thread, make_user, theme
 
-PLACEHOLDER = "このコメントは事務局により非表示になりました（個人の電話番号が含まれているため）"
+PLACEHOLDER = "この投稿は事務局により非表示になりました（個人の電話番号が含まれているため）"
 
 
 def _text(response) -> str:
@@ -40,7 +40,7 @@ def test_report_then_hide_from_the_queue_then_everyone_sees_the_right_thing(clie
     assert response.status_code == 302
     assert "通報を受け付けました" in _text(client.get(response.headers["Location"]))
     again = _text(client.get(f"/posts/{post_id}/report"))  # the open report, to change or withdraw
-    assert "あなたの通報" in again and re.search(r'<input[^>]*checked[^>]*value="personal_info"', again)
+    assert "自分の通報" in again and re.search(r'<input[^>]*checked[^>]*value="personal_info"', again)
 
     login_as(secretariat)
     queue = _text(client.get("/moderation"))
@@ -61,7 +61,7 @@ def test_report_then_hide_from_the_queue_then_everyone_sees_the_right_thing(clie
     own = _text(client.get(f"/threads/{thread_id}"))
     assert PLACEHOLDER in own and "090-1234-5678" in own  # the author still reads what they wrote
     notes = _text(client.get("/notifications"))
-    assert "事務局により非表示になりました" in notes and "個人の電話番号が含まれているため" in notes
+    assert "事務局が非表示にしました" in notes and "個人の電話番号が含まれているため" in notes
 
     login_as(_reload(User, reporter.id))
     assert "投稿を非表示にしました" in _text(client.get("/notifications"))
@@ -137,7 +137,7 @@ def test_hidden_thread_leaves_lists_and_shows_a_placeholder(client, login_as):
     assert "非表示にされるスレッド" not in _text(response)
     login_as(_reload(User, author.id))
     own = client.get(f"/threads/{thread.id}")
-    assert own.status_code == 200 and "あなたとモデレーターにだけ表示されています" in _text(own)
+    assert own.status_code == 200 and "作成者とモデレーターにだけ表示されています" in _text(own)
 
 
 def test_thread_tools_through_the_page(client, login_as):
@@ -191,7 +191,7 @@ def test_suspension_through_the_pages(client, login_as):
     assert response.status_code == 302
     login_as(_reload(User, member.id))
     page = _text(client.get(f"/threads/{thread.id}"))
-    assert "投稿を停止されています（度重なる営業投稿のため）" in page
+    assert "利用停止中です（度重なる営業投稿のため）" in page
     assert client.post(f"/threads/{thread.id}/reply", data={"body": "返信", "idempotency_key": "s"}).status_code == 403
     assert client.get(f"/posts/{thread.posts[0].id}/report").status_code == 403
 
@@ -356,7 +356,7 @@ def test_a_reporter_changes_then_withdraws_an_open_report(client, login_as):
     assert entry.actor_id == reporter.id and entry.params == {"reason": "personal_info"}
     assert client.post(f"{url}/withdraw").status_code == 404  # nothing open any more
     fresh_form = _text(client.get(url))
-    assert "あなたの通報" not in fresh_form and not any("checked" in r for r in _radios(fresh_form))
+    assert "自分の通報" not in fresh_form and not any("checked" in r for r in _radios(fresh_form))
 
     login_as(secretariat)
     assert "未対応の通報はありません" in _text(client.get("/moderation"))
@@ -389,7 +389,7 @@ def test_withdrawing_the_last_report_shows_an_auto_hidden_post_again(app, client
     assert _reload(Post, post.id).status == Visibility.HIDDEN  # one open report still waits for review
     login_as(_reload(User, reports[1].reporter_id))  # may still withdraw, but no longer reads the hidden text
     page = _text(client.get(f"/posts/{post.id}/report"))
-    assert "あなたの通報" in page and "返信です。" not in page
+    assert "自分の通報" in page and "返信です。" not in page
     moderation.withdraw_report(_reload(Report, reports[1].id), actor=reports[1].reporter)
     assert _reload(Post, post.id).status == Visibility.VISIBLE
     assert db.session.execute(select(AuditEntry).filter_by(action=AuditAction.POST_UNHIDDEN)).scalar_one().params == {

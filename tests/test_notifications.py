@@ -431,7 +431,7 @@ def test_the_author_still_learns_in_the_digest_that_a_post_was_hidden(people, th
     assert mails.to(people.company.email) == []
     assert notifications.send_digests(Delivery.DAILY) == 1
     (digest,) = mails.to(people.company.email)
-    assert f"「{TITLE}」のあなたの投稿は、事務局により非表示になりました。" in digest["body"]
+    assert f"「{TITLE}」へのご投稿を、事務局が非表示にしました。" in digest["body"]
     assert "090-2222-2222" not in digest["body"] and "090-2222-2222" not in body_of(digest["message"], "html")
 
 

@@ -151,7 +151,7 @@ def test_notices_say_what_the_rules_say(client, login_as, role, suspended, state
     theme_page = client.get("/themes/infrastructure").get_data(as_text=True)
     assert _notice(theme_page, "start-thread-notice") == permissions.why_not_start_thread(viewer, thread.theme)
     if suspended and role is not None:  # a suspended mayor is told she is suspended, not who starts threads
-        assert "停止されています" in _notice(theme_page, "start-thread-notice")
+        assert "利用停止中です" in _notice(theme_page, "start-thread-notice")
         assert "返信できます" not in theme_page
 
     response = client.get(f"/threads/{thread.id}")
@@ -177,7 +177,7 @@ def test_the_starter_roles_follow_the_setting(app, client, login_as):
     app.config["THREAD_STARTER_ROLES"] = ("mayor",)
     login_as(make_user(Role.MUNICIPAL_STAFF))
     notice = _notice(client.get("/themes/infrastructure").get_data(as_text=True), "start-thread-notice")
-    assert notice == "スレッドを作成できるのは次の役割のアカウントです：首長。受付中のスレッドには返信できます。"
+    assert notice == "スレッドを作成できるのは次の区分のアカウントです：首長。受付中のスレッドには返信できます。"
     response = client.post("/themes/infrastructure/new", data={"title": "題", "body": "本文", "idempotency_key": "k"})
     assert response.status_code == 403
     app.config["THREAD_STARTER_ROLES"] = ("company", "mayor")

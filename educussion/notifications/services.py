@@ -192,7 +192,8 @@ def _mail_one(user: User, note: Notification, post: Post | None) -> None:
                        excerpt=text.excerpt(post.body_html, 200) if post is not None and post.is_public else "",
                        settings_url=absolute_url("notifications.settings"),
                        unsubscribe_url=absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, topic)))
-        mail.queue(user.email, _("[Educussion] %(what)s", what=what),
+        # A subject line is a heading: no closing 「。」
+        mail.queue(user.email, _("[Educussion] %(what)s", what=what.rstrip("。.")),
                    render_template("mail/notification.txt", **context),
                    html=render_template("mail/notification.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])

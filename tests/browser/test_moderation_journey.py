@@ -29,7 +29,7 @@ SHOTS = Path(os.environ.get("EDUCUSSION_SCREENSHOTS") or "/tmp/educussion-shots"
 SECRETARIAT_EMAIL = "jimukyoku@ict-mayors.example.jp"
 SECRETARIAT_NAME = "事務局 一郎"
 HIDE_REASON = "個人の連絡先が含まれているため"
-PLACEHOLDER = f"このコメントは事務局により非表示になりました（{HIDE_REASON}）"
+PLACEHOLDER = f"この投稿は事務局により非表示になりました（{HIDE_REASON}）"
 REPLY_TEXT = "複数自治体での共同調達"  # a phrase of the company's reply, as the page shows it
 REASON_MISSING = "理由を入力してください"
 
@@ -126,7 +126,7 @@ def test_a_mayor_reports_a_post_the_secretariat_hides_it_and_the_author_is_told(
     expect(page).to_have_url(server + "/notifications")
     notes = page.locator("li.notification", has_text="非表示になりました")  # (besides the seeded reply, read)
     expect(notes).to_have_count(1)
-    expect(notes).to_contain_text(f"「{THREAD_TITLE}」のあなたの投稿は、事務局により非表示になりました。")
+    expect(notes).to_contain_text(f"「{THREAD_TITLE}」へのご投稿を、事務局が非表示にしました。")
     expect(notes.locator(".notification__reason")).to_have_text(f"理由：{HIDE_REASON}")
     expect(notes.locator(".badge--unread")).to_be_visible()
 

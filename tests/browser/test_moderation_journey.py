@@ -124,7 +124,7 @@ def test_a_mayor_reports_a_post_the_secretariat_hides_it_and_the_author_is_told(
     expect(notifications_link.locator(".count-badge")).to_have_text(re.compile(r"^\s*1\s*件の未読\s*$"))
     notifications_link.click()
     expect(page).to_have_url(server + "/notifications")
-    notes = page.locator("li.notification", has_text="非表示になりました")  # (besides the seeded reply, read)
+    notes = page.locator("li.notification", has_text="非表示にしました")  # (besides the seeded reply, read)
     expect(notes).to_have_count(1)
     expect(notes).to_contain_text(f"「{THREAD_TITLE}」へのご投稿を、事務局が非表示にしました。")
     expect(notes.locator(".notification__reason")).to_have_text(f"理由：{HIDE_REASON}")

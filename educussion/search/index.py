@@ -503,17 +503,8 @@ def frozen(timeout: float = 60.0) -> Iterator[str]:
     """Hold the live index's write lock and yield its generation folder (to copy it). Meanwhile drains
     get IndexBusy and leave their work in the outbox, so a copy plus the database's outbox is complete."""
     root = _root()
-    index = open_index()
-    lock = index.lock("WRITELOCK")
-    deadline = time.monotonic() + timeout
-    while not lock.acquire(blocking=False):
-        if time.monotonic() > deadline:
-            raise IndexBusy()
-        time.sleep(0.05)
-    try:
+    with writes_held(timeout):
         yield os.path.join(root, _current_generation(root))
-    finally:
-        lock.release()
 
 
 def exists() -> bool:

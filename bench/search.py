@@ -3,10 +3,10 @@
 Run by hand (`make bench-search`); prints figures, asserts nothing. Generates a deterministic Japanese corpus
 (posts of 100–800 characters with width and spelling variants, ~10% opening posts with titles, spread over
 three years), rebuilds a throw-away index from it with ``index.rebuild`` and measures a fixed list of
-queries the way the search page runs them (``queries.search``): ``parse`` → ``index.search`` (the
+queries the way the search page runs them (``searching.search``): ``parse`` → ``index.search`` (the
 bulk ``engine``) → for words of several tokens, ``matches_exactly`` on the candidates in rank order until
 a page is full. No database is involved: the posts' texts live in a dict, where the app would load them
-in batches of ``queries.CHECK_BATCH``.
+in batches of ``searching.CHECK_BATCH``.
 
     .venv/bin/python bench/search.py                      # 10,000 and 100,000 posts
     .venv/bin/python bench/search.py --sizes 2000 --queries-runs 3
@@ -41,8 +41,8 @@ from educussion import create_app  # noqa: E402
 from educussion.search import index, paging  # noqa: E402
 from educussion.search.analysis import japanese_analyzer, unigram_analyzer  # noqa: E402
 from educussion.search.engine import is_exact  # noqa: E402
-from educussion.search.queries import CHECK_BATCH, CHECK_DEPTH  # noqa: E402
-from educussion.search.query import matches_exactly, matches_forms, parse, text_forms  # noqa: E402
+from educussion.search.searching import CHECK_BATCH, CHECK_DEPTH  # noqa: E402
+from educussion.search.syntax import matches_exactly, matches_forms, parse, text_forms  # noqa: E402
 
 SEED = 20250401
 LIMIT = 20  # results per page, as on the search page
@@ -278,11 +278,11 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-HIDDEN = index.field_filter("visible", False)  # as queries.search: hidden posts excluded, no other filter
+HIDDEN = index.field_filter("visible", False)  # as searching.search: hidden posts excluded, no other filter
 
 
 def run_query(text: str, texts: dict[int, tuple[str, str]], limit: int = LIMIT) -> tuple:
-    """One search as queries.search does it. Returns (hits, ids of the page, search s, check s, checked, count
+    """One search as searching.search does it. Returns (hits, ids of the page, search s, check s, checked, count
     shown: exact or estimated by paging.check, whether it is exact)."""
     parsed = parse(text)
     if parsed.is_empty:

@@ -135,10 +135,10 @@ def invite_command(email: str, role: str, organisation: str, title: str, display
 @search_cli.command("sync")
 def search_sync_command() -> None:
     """Index what waits in the search outbox."""
-    from .search import services as search_services
+    from .search import indexing
 
-    done = search_services.sync()
-    waiting = search_services.pending_count()
+    done = indexing.sync()
+    waiting = indexing.pending_count()
     if done or waiting:
         click.echo(f"{done} posts indexed; {waiting} still waiting.")
     else:
@@ -151,11 +151,11 @@ def search_sync_command() -> None:
 def search_reindex_command() -> None:
     """Rebuild the whole index from the database and swap it in atomically (changes made meanwhile included)."""
     from .search import index
-    from .search import services as search_services
+    from .search import indexing
 
     try:
-        with click.progressbar(length=search_services.total_posts(), label="Indexing posts") as bar:
-            count = search_services.reindex(progress=bar.update)
+        with click.progressbar(length=indexing.total_posts(), label="Indexing posts") as bar:
+            count = indexing.reindex(progress=bar.update)
     except index.IndexBusy:
         raise click.ClickException("Another process kept the index locked for two minutes; try again later.")
     click.echo(f"{count} posts indexed.")
@@ -172,13 +172,13 @@ def search_check_command(repair: bool) -> None:
     """Compare the index with the database: posts missing, documents whose content or visibility is not the
     post's as it is now (stale), entries without a post (extra); remove the index folders left by killed
     rebuilds."""
-    from .search import services as search_services
+    from .search import indexing
 
-    removed = search_services.remove_abandoned()
+    removed = indexing.remove_abandoned()
     if removed:
         click.echo(f"removed {len(removed)} abandoned index folder(s) of killed rebuilds "
                    f"({sum(size for _, size in removed) / 2**20:.1f} MiB): {', '.join(name for name, _ in removed)}")
-    report = search_services.check_index()
+    report = indexing.check_index()
     click.echo(f"index: {_describe(report)}.")
     if report.ok:
         return
@@ -188,9 +188,9 @@ def search_check_command(repair: bool) -> None:
             click.echo(f"{name}: {ids[:50]}{' …' if len(ids) > 50 else ''}")
     if not repair:
         raise SystemExit(1)
-    search_services.repair()
-    search_services.sync()
-    report = search_services.check_index()
+    indexing.repair()
+    indexing.sync()
+    report = indexing.check_index()
     click.echo(f"after repair: {_describe(report)}.")
     if not report.ok:
         raise SystemExit(1)
@@ -203,14 +203,14 @@ def search_worker_command(interval: float) -> None:
     import logging
     import time
 
-    from .search import services as search_services
+    from .search import indexing
 
     last_repair = None
     while True:
         # the index is a cache: converge to the database every ten minutes (and at start)
         repair_due = last_repair is None or time.monotonic() - last_repair > 600
         try:
-            search_services.worker_round(repair_due=repair_due)
+            indexing.worker_round(repair_due=repair_due)
             if repair_due:
                 last_repair = time.monotonic()
         except Exception:  # a locked database or a full disk: the outbox keeps the work for the next round

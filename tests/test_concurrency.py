@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from educussion.extensions import db
 from educussion.models import Post, Role, Theme, Thread
-from educussion.search import services as search_services
+from educussion.search import indexing
 
 from .factories import PASSWORD, make_thread, make_user, theme
 from .servers import gunicorn_server, search_worker
@@ -108,10 +108,10 @@ def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path, drain)
                 job.result()
         if drain == "worker":  # the worker catches up on its own
             deadline = time.monotonic() + 60
-            while search_services.pending_count() and time.monotonic() < deadline:
+            while indexing.pending_count() and time.monotonic() < deadline:
                 db.session.remove()
                 time.sleep(0.2)
-            assert search_services.pending_count() == 0, "the search worker did not catch up"
+            assert indexing.pending_count() == 0, "the search worker did not catch up"
             db.session.remove()
 
     assert Counter(statuses) == {302: len(statuses)}, Counter(statuses)
@@ -134,6 +134,6 @@ def test_concurrent_posting_through_gunicorn(app, database_url, tmp_path, drain)
     # The workers wrote the index as they could (a busy index leaves posts in the outbox, never an error).
     # After a plain sync the index holds exactly the posts in the database, each as the database has it:
     # no repair. (About 1 run in 6 lost a post here before the outbox ids were made never to be reused.)
-    search_services.sync()
-    assert search_services.pending_count() == 0
-    assert search_services.check() == (set(), set()), "the index lost or kept something after a plain sync"
+    indexing.sync()
+    assert indexing.pending_count() == 0
+    assert indexing.check() == (set(), set()), "the index lost or kept something after a plain sync"

@@ -19,8 +19,8 @@ from educussion.moderation import policy
 from educussion.moderation import services
 from educussion.notifications import services as notifications
 from educussion.permissions import can_read_post_body, can_view_thread
-from educussion.search import queries as search_queries
-from educussion.search import services as search_services
+from educussion.search import searching
+from educussion.search import indexing
 
 from .factories import make_post, make_thread, make_user, theme
 
@@ -32,7 +32,7 @@ HERE, ELSEWHERE = "infrastructure", "teacher-training"
 
 def found(text: str) -> list[int]:
     """What a member of the public finds for `text`."""
-    return [hit.post.id for hit in search_queries.search(text, search_queries.Filters()).hits]
+    return [hit.post.id for hit in searching.search(text, searching.Filters()).hits]
 
 
 def fresh(model, pk):
@@ -199,16 +199,16 @@ class World:
 
 @pytest.fixture
 def world(app):
-    # The index is kept from the outbox only where a test searches (`searching`): saves most of the time.
+    # The index is kept from the outbox only where a test searches (`index_on`): saves most of the time.
     app.config["SEARCH_DRAIN"] = "worker"
     return World()
 
 
 @pytest.fixture
-def searching(app, world):
+def index_on(app, world):
     """The index follows every change at once, as in production with EDUCUSSION_SEARCH_DRAIN=request."""
     app.config["SEARCH_DRAIN"] = "request"
-    search_services.sync()
+    indexing.sync()
 
 
 # ---------------------------------------------------------------- every action, set up afresh for each actor
@@ -552,7 +552,7 @@ def test_no_moderator_action_removes_a_row(world):
 
 # ---------------------------------------------------------------- hide and unhide
 
-@pytest.mark.usefixtures("searching")
+@pytest.mark.usefixtures("index_on")
 @pytest.mark.parametrize("opening", [False, True], ids=["reply", "opening post"])
 def test_hiding_then_unhiding_gives_the_post_back_unchanged(world, opening):
     body = "**元の本文** 特徴語ヌマカゼ"
@@ -812,7 +812,7 @@ def test_reports_never_hide_a_post_by_default(world):
     assert fresh(Post, post.id).status == Visibility.VISIBLE
 
 
-@pytest.mark.usefixtures("searching")
+@pytest.mark.usefixtures("index_on")
 def test_auto_hide_after_n_distinct_reporters(world):
     services.update_settings(actor=world.actor("secretariat"), premoderated_roles=[], first_posts_to_approve=0,
                              auto_hide_reports=2)
@@ -852,7 +852,7 @@ def test_a_moderator_confirms_an_automatic_hide(world):
         services.hide_post(confirmed, actor=world.actor("secretariat"), reason="再度")
 
 
-@pytest.mark.usefixtures("searching")
+@pytest.mark.usefixtures("index_on")
 def test_dismissing_the_reports_of_an_automatically_hidden_post_shows_it_again(world):
     post = _auto_hidden(world)
     services.dismiss_reports(post, actor=world.actor("secretariat"), reason="問題なし")
@@ -997,19 +997,19 @@ def test_marking_notifications_read(world):
 
 # ---------------------------------------------------------------- search
 
-@pytest.mark.usefixtures("searching")
+@pytest.mark.usefixtures("index_on")
 def test_hidden_posts_leave_the_search_and_come_back(world):
     post = world.reply("特徴語カワセミについての返信")
     assert found("カワセミ") == [post.id]
     services.hide_post(post, actor=world.actor("secretariat"), reason="確認")
     assert found("カワセミ") == []
-    assert [hit.post.id for hit in search_queries.search(
-        "カワセミ", search_queries.Filters(include_hidden=True)).hits] == [post.id]
+    assert [hit.post.id for hit in searching.search(
+        "カワセミ", searching.Filters(include_hidden=True)).hits] == [post.id]
     services.unhide_post(fresh(Post, post.id), actor=world.actor("secretariat"), reason="戻す")
     assert found("カワセミ") == [post.id]
 
 
-@pytest.mark.usefixtures("searching")
+@pytest.mark.usefixtures("index_on")
 def test_hidden_threads_and_pending_posts_stay_out_of_the_search(world):
     boss = world.actor("secretariat")
     thread = make_thread(author=world.author, theme_slug=HERE, body="特徴語ミソサザイの話")
@@ -1022,13 +1022,13 @@ def test_hidden_threads_and_pending_posts_stay_out_of_the_search(world):
     assert sorted(found("ミソサザイ")) == sorted([thread.posts[0].id, pending.id])
 
 
-@pytest.mark.usefixtures("searching")
+@pytest.mark.usefixtures("index_on")
 def test_a_moved_thread_is_found_under_its_new_theme(world):
     thread = make_thread(author=world.author, theme_slug=HERE, body="特徴語オオルリの話")
     services.move_thread(thread, theme(ELSEWHERE), actor=world.actor("secretariat"), reason="テーマ違い")
 
     def in_theme(slug):
-        return [h.post.id for h in search_queries.search("オオルリ", search_queries.Filters(theme=slug)).hits]
+        return [h.post.id for h in searching.search("オオルリ", searching.Filters(theme=slug)).hits]
     assert (in_theme(HERE), in_theme(ELSEWHERE)) == ([], [thread.posts[0].id])
 
 

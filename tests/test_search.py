@@ -10,14 +10,14 @@ from educussion.database import write_transaction
 from educussion.extensions import db
 from educussion.models import Role, SearchLog, SearchOutbox
 from educussion.search import index
-from educussion.search import queries as search_queries
-from educussion.search import services as search_services
+from educussion.search import searching
+from educussion.search import indexing
 
 from .factories import make_post, make_thread, make_user
 
 
 def found(text, **filters):
-    return [hit.post.id for hit in search_queries.search(text, search_queries.Filters(**filters)).hits]
+    return [hit.post.id for hit in searching.search(text, searching.Filters(**filters)).hits]
 
 
 def html(response) -> str:
@@ -48,21 +48,21 @@ def test_a_locked_index_keeps_the_work_in_the_outbox(app):
         assert found("帯域") == []
     finally:
         writer.cancel()
-    assert search_services.sync() == 1
+    assert indexing.sync() == 1
     assert found("帯域") == [reply.id]
 
 
 def test_a_rolled_back_transaction_leaves_nothing(app):
     with pytest.raises(RuntimeError):
         with write_transaction():
-            search_services.queue_post(12345)
+            indexing.queue_post(12345)
             raise RuntimeError("something failed after the outbox row was written")
     assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
 
 
 def test_hidden_posts_are_found_only_by_the_secretariat(app):
     post = make_thread(body="非公開にされた投稿の本文").posts[0]
-    document = search_services.document_for(post)
+    document = indexing.document_for(post)
     index.apply([index.Document(**{**document.__dict__, "visible": False})], [])
     assert found("非公開") == []
     assert found("非公開", include_hidden=True) == [post.id]
@@ -189,7 +189,7 @@ def test_cli_check_reindex_and_sync(runner, app):
     assert result.exit_code == 1 and "1 missing, 0 stale" in result.output
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "3 posts indexed" in result.output
-    assert search_services.check() == (set(), set())
+    assert indexing.check() == (set(), set())
     assert runner.invoke(args=["search", "sync"]).exit_code == 0
     index.apply([], [lost])
     result = runner.invoke(args=["search", "check", "--repair"])
@@ -226,20 +226,20 @@ def test_posts_with_the_words_together_rank_first(app):
 def test_words_of_several_characters_are_checked_on_the_text(app, client):
     exact = make_thread(title="報告", body="今年の教員研修は二日間でした").posts[0]
     make_thread(title="会議", body="教員が会員研究会の研修に参加しました")  # 教員, 員研, 研修: all there, not in order
-    results = search_queries.search("教員研修", search_queries.Filters())
+    results = searching.search("教員研修", searching.Filters())
     assert [hit.post.id for hit in results.hits] == [exact.id]
     assert results.total == 1 and results.exact and results.checked == 2  # every candidate was checked
     assert "「教員研修」の検索結果 1件" in html(client.get("/search?q=教員研修"))
 
 
 def test_counts_are_estimated_when_not_every_candidate_is_checked(make_app, monkeypatch):
-    monkeypatch.setattr(search_queries, "CHECK_DEPTH", 4)
+    monkeypatch.setattr(searching, "CHECK_DEPTH", 4)
     app = make_app(SEARCH_RESULTS_PER_PAGE=2)
     with app.app_context():
         matching = {make_thread(title=f"事例{i}", body="教員研修の報告です").posts[0].id for i in range(3)}
         for i in range(5):
             make_thread(title=f"会議{i}", body="教員が会員研究会の研修に参加しました")
-        results = search_queries.search("教員研修", search_queries.Filters())
+        results = searching.search("教員研修", searching.Filters())
         assert not results.exact and results.checked == 4
         assert len(results.hits) == 2 and {hit.post.id for hit in results.hits} <= matching
         assert 2 <= results.total <= 8  # 8 candidates × the share of matches among the 4 checked
@@ -247,12 +247,12 @@ def test_counts_are_estimated_when_not_every_candidate_is_checked(make_app, monk
 
 
 def test_none_among_the_checked_candidates_says_so(make_app, monkeypatch):
-    monkeypatch.setattr(search_queries, "CHECK_DEPTH", 3)
+    monkeypatch.setattr(searching, "CHECK_DEPTH", 3)
     app = make_app(SEARCH_RESULTS_PER_PAGE=1)
     with app.app_context():
         for i in range(5):
             make_thread(title=f"会議{i}", body="教員が会員研究会の研修に参加しました")
-        results = search_queries.search("教員研修", search_queries.Filters())
+        results = searching.search("教員研修", searching.Filters())
         assert results.hits == [] and results.total == 0 and not results.exact and results.checked == 3
         page = html(app.test_client().get("/search?q=教員研修"))
         assert "「教員研修」に一致する投稿は見つかりませんでした（関連の高い候補3件を確認）" in page
@@ -269,7 +269,7 @@ def test_a_search_out_of_time_says_results_may_be_missing(make_app):
 
 def test_rebuild_in_several_processes_finds_the_same(app):
     """Sub-processes take the documents 100 at a time: 350 documents make several segments."""
-    from educussion.search.query import parse
+    from educussion.search.syntax import parse
 
     moment = datetime(2026, 4, 1, tzinfo=ZoneInfo("Asia/Tokyo"))
     documents = [index.Document(

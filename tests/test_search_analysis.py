@@ -10,7 +10,7 @@ from educussion.search.analysis import (
     normalise_with_spans, query_plan, tokens, unigram_analyzer,
 )
 from educussion.search import engine
-from educussion.search.query import MAX_QUERY_LENGTH, ParsedQuery, highlight_terms, matches_exactly, parse
+from educussion.search.syntax import MAX_QUERY_LENGTH, ParsedQuery, highlight_terms, matches_exactly, parse
 
 NASTY = [
     '"', '""', '"""', "-", "--", "- -", "OR", "OR OR", "a OR", "OR a", "a OR OR b", "a OR -b", "AND", "NOT",

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from educussion.extensions import db
 from educussion.models import SearchOutbox
 from educussion.search import index
-from educussion.search import services as search_services
+from educussion.search import indexing
 
 from .factories import make_post, make_thread
 
@@ -40,7 +40,7 @@ def test_index_converges_after_a_writer_is_killed(app):
     assert process.returncode == -signal.SIGKILL and "writing" in process.stdout
     reply = make_post(thread, body="強制終了のあとの投稿")  # the lock died with the process
     assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
-    assert search_services.check() == (set(), set())
+    assert indexing.check() == (set(), set())
     assert index.indexed_ids() == {thread.posts[0].id, reply.id}
 
 
@@ -112,4 +112,4 @@ def test_a_killed_reindex_leaves_no_process_and_its_folder_is_removed(make_app):
         assert abandoned[0] in result.output
         assert not [name for name in os.listdir(root) if name.startswith(abandoned[0])]  # folder and lock file
         assert app.test_cli_runner().invoke(args=["search", "reindex"]).exit_code == 0
-        assert search_services.check() == (set(), set())
+        assert indexing.check() == (set(), set())

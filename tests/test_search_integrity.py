@@ -20,8 +20,8 @@ from educussion.extensions import db
 from educussion.models import Post, Role, SearchOutbox, Thread, User
 from educussion.moderation import services as moderation
 from educussion.search import index
-from educussion.search import queries as search_queries
-from educussion.search import services as search_services
+from educussion.search import searching
+from educussion.search import indexing
 
 from .factories import make_post, make_thread, make_user
 from .servers import search_worker
@@ -30,7 +30,7 @@ PHONE = "090-1234-5678"
 
 
 def found(text, **filters):
-    results = search_queries.search(text, search_queries.Filters(**filters))
+    results = searching.search(text, searching.Filters(**filters))
     return [hit.post.id for hit in results.hits], results.total
 
 
@@ -43,7 +43,7 @@ def test_a_post_hidden_while_the_index_is_stale_is_not_shown(app, client):
     thread = make_thread(title="連絡先の共有について", body="担当者の連絡先をお知らせします")
     leaked = make_post(thread, body=f"担当者の連絡先は {PHONE} です")
     kept = make_post(thread, body="担当者の連絡先は事務局にお尋ねください")
-    search_services.sync()
+    indexing.sync()
     assert sorted(found("担当者")[0]) == sorted([thread.posts[0].id, leaked.id, kept.id])
 
     moderation.hide_post(leaked, actor=secretariat, reason="電話番号を含むため")
@@ -68,7 +68,7 @@ def test_a_hit_is_checked_against_the_database_even_without_an_outbox_row(app, c
     secretariat = make_user(Role.SECRETARIAT)
     hidden_thread = make_thread(title=f"緊急連絡網 {PHONE}", body="緊急連絡網の作り方")
     other = make_thread(title="連絡網の見直し", body="緊急連絡網の更新手順")
-    search_services.sync()
+    indexing.sync()
     moderation.hide_thread(hidden_thread, actor=secretariat, reason="電話番号を含むため")
     db.session.execute(delete(SearchOutbox))  # the index is wrong and nothing says so
     db.session.commit()
@@ -143,14 +143,14 @@ def test_a_drain_never_deletes_a_row_written_after_it_read_the_outbox(app, monke
     read" by id, deleted the new reply's row: the reply was never indexed."""
     app.config["SEARCH_DRAIN"] = "worker"
     thread = make_thread(body="最初の投稿")
-    search_services.sync()
+    indexing.sync()
     first = make_post(thread, body="先に書かれた返信")
     real_apply = index.apply
     late = {}
 
     def other_process() -> None:  # a drain that finishes first, then a new reply
         with app.app_context():
-            assert search_services.drain() == 1
+            assert indexing.drain() == 1
             assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
             late["id"] = make_post(db.session.get(Thread, thread.id), body="あとから書かれた返信").id
             db.session.remove()
@@ -164,12 +164,12 @@ def test_a_drain_never_deletes_a_row_written_after_it_read_the_outbox(app, monke
         real_apply(updates, deletions)
 
     monkeypatch.setattr(index, "apply", apply_after_the_other_drain)
-    assert search_services.drain() == 1  # read `first`'s row before the other drain ran
+    assert indexing.drain() == 1  # read `first`'s row before the other drain ran
     assert db.session.execute(select(SearchOutbox.post_id)).scalars().all() == [late["id"]]
-    search_services.sync()
+    indexing.sync()
     assert found("あとから書かれた返信")[0] == [late["id"]]
     assert found("先に書かれた返信")[0] == [first.id]
-    assert search_services.check() == (set(), set())
+    assert indexing.check() == (set(), set())
 
 
 # ------------------------------------------------------------ 3. the worker sees every new post
@@ -237,13 +237,13 @@ def test_changes_made_during_a_rebuild_reach_the_new_generation(app):
     progress.calls = 0
 
     # 6 posts read; on PostgreSQL (read committed) the rebuild's next batch may read the new post too
-    assert search_services.reindex(progress=progress) in (6, 7)
+    assert indexing.reindex(progress=progress) in (6, 7)
     assert "new" in changes
     assert found("新しい投稿")[0] == [changes["new"]]
     assert found("書き換えた本文")[0] == [ids["edited"]] and found("再構築前")[0] == []
     assert index.stored_documents()[ids["hidden"]][0] is False
     assert found("返信 1")[0] == [] and found("予算")[1] == 4
-    assert search_services.check() == (set(), set())
+    assert indexing.check() == (set(), set())
     assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
 
 
@@ -257,7 +257,7 @@ def test_check_reports_stale_and_wrongly_visible_documents_and_repair_fixes_them
     db.session.execute(Post.__table__.update().where(Post.id == shown_id).values(status="hidden"))
     db.session.commit()
 
-    assert search_services.check() == ({stale_id, shown_id}, set())
+    assert indexing.check() == ({stale_id, shown_id}, set())
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 1
     assert "index: 0 missing, 2 stale (1 searchable though not public), 0 extra." in result.output
@@ -282,7 +282,7 @@ def test_an_index_written_before_fingerprints_keeps_working(app):
     os.makedirs(os.path.join(root, generation))
     old = whoosh_index.create_in(os.path.join(root, generation), old_schema)
     with old.writer() as writer:
-        fields = search_services.document_for(thread.posts[0]).fields()
+        fields = indexing.document_for(thread.posts[0]).fields()
         del fields["fingerprint"]
         writer.add_document(**fields)
     with open(os.path.join(root, "CURRENT"), "w", encoding="utf-8") as current:
@@ -291,7 +291,7 @@ def test_an_index_written_before_fingerprints_keeps_working(app):
     reply = make_post(thread, body="更新後に書かれた返信")  # drained into the old index
     assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0
     assert found("返信")[0] == [reply.id]
-    assert search_services.check() == ({thread.posts[0].id}, set())
-    assert search_services.repair() == (1, 0)
-    search_services.sync()
-    assert search_services.check_index().ok and found("以前の索引")[0] == [thread.posts[0].id]
+    assert indexing.check() == ({thread.posts[0].id}, set())
+    assert indexing.repair() == (1, 0)
+    indexing.sync()
+    assert indexing.check_index().ok and found("以前の索引")[0] == [thread.posts[0].id]

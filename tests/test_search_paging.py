@@ -14,9 +14,9 @@ from educussion.extensions import db
 from educussion.models import Post, Role, User
 from educussion.moderation import services as moderation
 from educussion.search import index, paging
-from educussion.search import queries as search_queries
-from educussion.search import services as search_services
-from educussion.search.query import matches_exactly, parse
+from educussion.search import searching
+from educussion.search import indexing
+from educussion.search.syntax import matches_exactly, parse
 
 from .conftest import _clean
 from .factories import make_post, make_thread, make_user
@@ -41,13 +41,13 @@ def _brute_force(raw: str, include_hidden: bool = False) -> set[int]:
     parsed = parse(raw)
     posts = db.session.execute(select(Post)).scalars()
     return {post.id for post in posts if (include_hidden or post.is_public) and matches_exactly(
-        parsed, [search_services.document_for(post).title, search_services.document_for(post).body])}
+        parsed, [indexing.document_for(post).title, indexing.document_for(post).body])}
 
 
-def _every_page(raw: str, **filters) -> tuple[list[int], list[search_queries.Results]]:
+def _every_page(raw: str, **filters) -> tuple[list[int], list[searching.Results]]:
     shown, pages = [], []
     for number in itertools.count(1):
-        results = search_queries.search(raw, search_queries.Filters(**filters), page=number)
+        results = searching.search(raw, searching.Filters(**filters), page=number)
         pages.append(results)
         shown += [hit.post.id for hit in results.hits]
         if number >= results.pages:
@@ -69,14 +69,14 @@ def test_pages_show_every_result_once_on_an_index_of_several_segments(make_clean
             make_post(generator.choice(threads), author=replier,
                       body="".join(generator.choices(SENTENCES, k=generator.randint(1, 3))))
         replier_id, secretariat_id = replier.id, secretariat.id
-        assert search_services.reindex() == 265
+        assert indexing.reindex() == 265
         replier, secretariat = db.session.get(User, replier_id), db.session.get(User, secretariat_id)
         posts = db.session.execute(select(Post).order_by(Post.id)).scalars().all()
         for post in generator.sample(posts[5:], 12):  # edited: re-added at the end of the index
             board_services.edit_post(post, actor=replier, body=post.body_source + "端末")
         for post in generator.sample(posts[5:], 8):
             moderation.hide_post(post, actor=secretariat, reason="確認のため")
-        assert search_services.sync() == 20
+        assert indexing.sync() == 20
         with index.open_index().searcher() as searcher:
             segments = [(reader.doc_count_all(), reader.doc_count()) for reader, _ in searcher.reader().leaf_readers()]
         assert len(segments) >= 3 and any(live < stored for stored, live in segments), segments
@@ -96,8 +96,8 @@ def test_deep_pages_stop_at_the_last_reachable_page(make_clean_app):
     with app.app_context():
         for n in range(9):
             make_thread(title=f"端末の相談 {n}", body="端末の更新費用について")
-        third = [hit.post.id for hit in search_queries.search("端末", search_queries.Filters(), page=3).hits]
-        deep = search_queries.search("端末", search_queries.Filters(), page=9999)
+        third = [hit.post.id for hit in searching.search("端末", searching.Filters(), page=3).hits]
+        deep = searching.search("端末", searching.Filters(), page=9999)
         assert (deep.page, deep.pages, deep.total, deep.capped) == (3, 3, 9, True)
         assert [hit.post.id for hit in deep.hits] == third and len(third) == 2
 
@@ -126,14 +126,14 @@ def test_the_time_limit_covers_the_candidate_checks(make_clean_app, monkeypatch)
     checks stop when the search's time is up, and the page says results may be missing."""
     clock = _Clock()
     monkeypatch.setattr(paging, "clock", clock)
-    monkeypatch.setattr(search_queries, "CHECK_BATCH", 2)
+    monkeypatch.setattr(searching, "CHECK_BATCH", 2)
     # The deadline is set at the 1st read (t = 1: it ends at 4.5), the index gets the time left at the 2nd
     # (2.5 s), two batches are checked at the 3rd and 4th reads; at the 5th (t = 5) the time is up.
     app = make_clean_app(SEARCH_TIME_LIMIT=3.5)
     with app.app_context():
         for n in range(12):
             make_thread(title=f"会議 {n}", body="教員が会員研究会の研修に参加しました")
-        results = search_queries.search("教員研修", search_queries.Filters())
+        results = searching.search("教員研修", searching.Filters())
         assert results.checked == 4 and results.timed_out and not results.exact
         page = app.test_client().get("/search?q=教員研修").get_data(as_text=True)
         assert "一部の投稿が表示されていない可能性があります" in page
@@ -148,7 +148,7 @@ def test_few_candidates_are_all_checked_and_counted_exactly(make_clean_app, limi
             make_thread(title=f"事例 {n}", body="教員研修の報告です")
         for n in range(5):
             make_thread(title=f"会議 {n}", body="教員が会員研究会の研修に参加しました")
-        results = search_queries.search("教員研修", search_queries.Filters())
+        results = searching.search("教員研修", searching.Filters())
         assert results.total == limit and results.exact and results.checked == limit + 5
 
 
@@ -170,9 +170,9 @@ def test_estimated_counts_are_within_ten_percent(make_clean_app, tmp_path):
         estimated = 0
         for raw in ESTIMATED:
             parsed = parse(raw)
-            hits = index.search(parsed, filters=[], exclude=HIDDEN, newest=False, limit=search_queries.CHECK_DEPTH,
+            hits = index.search(parsed, filters=[], exclude=HIDDEN, newest=False, limit=searching.CHECK_DEPTH,
                                 time_limit=60, sample=paging.SAMPLE)
-            outcome = paging.check(hits, needed=20, deadline=paging.Deadline(60), batch=search_queries.CHECK_BATCH,
+            outcome = paging.check(hits, needed=20, deadline=paging.Deadline(60), batch=searching.CHECK_BATCH,
                                    keep=lambda ids: [i for i in ids if matches_exactly(parsed, texts[i])])
             true = sum(1 for document in documents
                        if document.visible and matches_exactly(parsed, texts[document.post_id]))

@@ -11,7 +11,7 @@ from whoosh.filedb.filestore import RamStorage
 
 from educussion.search import engine
 from educussion.search.analysis import field_types
-from educussion.search.query import matches_exactly, parse
+from educussion.search.syntax import matches_exactly, parse
 
 FIELDS = {"title": 3.0, "body": 1.0}
 

@@ -26,7 +26,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import utcnow
 from ..search import index
-from ..search import services as search_services
+from ..search import indexing
 
 DATABASE_FILE = "educussion.db"
 INDEX_FOLDER = "search-index"
@@ -176,7 +176,7 @@ def restore_backup(folder: str) -> tuple[Manifest, int | None]:
         shutil.copytree(os.path.join(folder, EVIDENCE_FOLDER), _evidence_folder(), dirs_exist_ok=True)
     if manifest.alembic_revision not in _code_revisions():
         return manifest, None  # older schema: `flask db upgrade`, then `flask search sync`
-    return manifest, search_services.sync()
+    return manifest, indexing.sync()
 
 
 def _code_revisions() -> set[str]:

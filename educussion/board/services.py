@@ -17,7 +17,7 @@ from ..moderation import policy
 from ..notifications import services as notifications
 from ..notifications.services import notify
 from ..permissions import why_not_edit_post, why_not_reply, why_not_start_thread
-from ..search import services as search
+from ..search import indexing
 from . import counters
 
 __all__ = ["MAX_BODY_LENGTH", "MAX_TITLE_LENGTH"]
@@ -139,12 +139,12 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         audit.record(actor, AuditAction.THREAD_CREATED, thread, params=_audit_params(screening, title=title))
         notifications.follow_thread(actor, thread, auto=True)
         notifications.post_published(post)
-        search.queue_post(post.id)
+        indexing.queue_post(post.id)
         drafts.remove_draft(actor, DraftKind.THREAD, theme.slug)
         return post
 
     thread = _run_idempotent(actor, idempotency_key, work).thread
-    search.drain_after_commit()
+    indexing.drain_after_commit()
     mail.send_queued()
     return thread
 
@@ -174,12 +174,12 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
                      params=_audit_params(screening, excerpt=text.excerpt(post.body_html, 200)))
         notifications.follow_thread(actor, thread, auto=True)
         notifications.post_published(post)
-        search.queue_post(post.id)
+        indexing.queue_post(post.id)
         drafts.remove_draft(actor, DraftKind.REPLY, thread.id)
         return post
 
     post = _run_idempotent(actor, idempotency_key, work)
-    search.drain_after_commit()
+    indexing.drain_after_commit()
     mail.send_queued()
     return post
 
@@ -229,7 +229,7 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
             notify(post.author, NotificationKind.POST_EDITED_BY_MODERATOR, post=post, reason=reason)
         else:
             audit.record(actor, AuditAction.POST_EDITED, post, params=_audit_params(screening, version=number))
-        search.queue_post(post.id)
-    search.drain_after_commit()
+        indexing.queue_post(post.id)
+    indexing.drain_after_commit()
     mail.send_queued()
     return post

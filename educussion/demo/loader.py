@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from ..accounts import services as account_services
-from ..search import services as search_services
+from ..search import indexing
 from ..summaries import services as summary_services
 from ..verification import services as verification_services
 from ..board import services as board_services
@@ -45,7 +45,7 @@ def load_demo() -> DemoSummary:
         threads = _create_threads(users)
         _create_summaries(users)
     _date_back_accounts(users)
-    search_services.reindex()  # the posts were dated back after they were indexed
+    indexing.reindex()  # the posts were dated back after they were indexed
     posts = db.session.execute(select(func.count(Post.id))).scalar_one()
     return DemoSummary(len(users), threads, posts, content.DEMO_PASSWORD)
 

@@ -23,14 +23,14 @@ from ..models import (AuditAction, ModerationSettings, NotificationKind, Post, R
 from ..notifications import services as notifications
 from ..notifications.services import notify
 from ..permissions import can_manage_moderation, can_moderate, why_not_change_report, why_not_report
-from ..search import services as search
+from ..search import indexing
 from . import policy
 
 MAX_DETAILS = 1000
 
 
 def _after_commit() -> None:
-    search.drain_after_commit()
+    indexing.drain_after_commit()
     mail.send_queued()
 
 
@@ -194,7 +194,7 @@ def _set_post_status(post: Post, status: Visibility, *, actor: User | None, reas
     now_visible = status == Visibility.VISIBLE
     if was_visible != now_visible:
         counters.add_posts(thread, 1 if now_visible else -1, posted_at=post.created_at if now_visible else None)
-    search.queue_post(post.id)
+    indexing.queue_post(post.id)
 
 
 def _post_action(post: Post, *, actor: User, reason: str, expected: Visibility, new_status: Visibility,
@@ -241,7 +241,7 @@ def _opening_follows(status: Visibility) -> Callable[[Post, str], None]:
         if post.position == 1 and post.thread.status == Visibility.PENDING:
             counters.set_thread_status(post.thread, status)
             for other in post.thread.posts:
-                search.queue_post(other.id)
+                indexing.queue_post(other.id)
     return follow
 
 
@@ -307,7 +307,7 @@ def move_posts(source: Thread, post_ids: Sequence[int], *, actor: User, reason: 
                 update(Thread).where(Thread.id == target.id).values(last_position=Thread.last_position + 1)
                 .returning(Thread.last_position), execution_options={"synchronize_session": False}).scalar_one()
             post.thread_id, post.position = target.id, position
-            search.queue_post(post.id)
+            indexing.queue_post(post.id)
         db.session.flush()
         counters.add_posts(source, -len(visible))
         _recompute_last_posted(source)
@@ -372,7 +372,7 @@ def _set_thread_flag(thread: Thread, attribute: str, value: bool, *, actor: User
         audit.record(actor, _THREAD_FLAGS[(attribute, value)], thread, reason=reason)
         if attribute == "is_locked" or attribute == "is_closed":
             for post in thread.posts:  # the search filter shows open/locked
-                search.queue_post(post.id)
+                indexing.queue_post(post.id)
     _after_commit()
     return thread
 
@@ -418,7 +418,7 @@ def move_thread(thread: Thread, theme: Theme, *, actor: User, reason: str) -> Th
         audit.record(actor, AuditAction.THREAD_MOVED, locked, params={"from": old_theme, "to": theme.name},
                      reason=reason)
         for post in locked.posts:
-            search.queue_post(post.id)
+            indexing.queue_post(post.id)
     _after_commit()
     return thread
 
@@ -435,7 +435,7 @@ def _thread_visibility(thread: Thread, *, actor: User, reason: str, expected: Vi
         locked.moderation_reason, locked.moderated_at, locked.moderated_by_id = reason, utcnow(), actor.id
         audit.record(actor, action, locked, reason=reason)
         for post in locked.posts:
-            search.queue_post(post.id)
+            indexing.queue_post(post.id)
         if locked.author_id != actor.id:
             notify(locked.author, kind, thread=locked, reason=reason)
     _after_commit()

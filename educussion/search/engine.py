@@ -35,7 +35,7 @@ from whoosh.query import Query
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import GAP, UNIGRAM_SUFFIX, query_plan
-from .query import ParsedQuery
+from .syntax import ParsedQuery
 
 B, K1 = 0.75, 1.2  # whoosh's BM25F defaults
 MAX_TERMS = 4  # tokens of one long word that are read (the rarest); the exact check decides anyway

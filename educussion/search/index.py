@@ -37,7 +37,7 @@ from whoosh.writing import SegmentWriter
 
 from . import engine
 from .analysis import UNIGRAM_SUFFIX, field_types
-from .query import ParsedQuery
+from .syntax import ParsedQuery
 
 BIGRAM_FIELDS = {"title": 3.0, "body": 1.0}  # the searchable texts and their BM25F boosts
 

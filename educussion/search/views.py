@@ -12,7 +12,7 @@ from ..board import queries as board_queries
 from ..errors import PermissionDenied
 from ..params import int_arg, page_arg
 from ..permissions import is_secretariat
-from . import queries
+from . import searching, searchlog
 from .forms import SearchForm
 
 bp = Blueprint("search", __name__)
@@ -26,7 +26,7 @@ def search():
     form.validate()
     results = None
     if (form.q.data or "").strip():
-        filters = queries.Filters(
+        filters = searching.Filters(
             theme=form.theme.data or "", role=form.role.data or "", prefecture=form.prefecture.data or "",
             start=form.start.data if not form.start.errors else None,
             end=form.end.data if not form.end.errors else None,
@@ -35,8 +35,9 @@ def search():
             include_hidden=bool(form.hidden.data) and is_secretariat(current_user),
         )
         kept = {k: v for k, v in request.args.items() if k not in {"q", "page"} and v}
-        results = queries.search(form.q.data, filters, page=page_arg(1),
-                                 log_filters=urlencode(kept))
+        results = searching.search(form.q.data, filters, page=page_arg(1))
+        if results.searched:
+            searchlog.record(results.query, urlencode(kept), results.total, results.duration_ms)
     return render_template("search/results.html", form=form, results=results)
 
 
@@ -46,5 +47,5 @@ def search_log():
     if not is_secretariat(current_user):
         raise PermissionDenied(_("Only the secretariat can open this page."))
     days = min(max(int_arg("days", 30), 1), 365)
-    return render_template("search/log.html", days=days, frequent=queries.frequent_queries(days=days),
-                           empty=queries.frequent_queries(days=days, zero_hits=True))
+    return render_template("search/log.html", days=days, frequent=searchlog.frequent_queries(days=days),
+                           empty=searchlog.frequent_queries(days=days, zero_hits=True))

@@ -247,11 +247,11 @@ def read_evidence(upload: FileStorage | None) -> tuple[bytes, str, str, str] | N
     raise InvalidInput("evidence", _("Only PDF, PNG and JPEG files can be attached."))
 
 
-def evidence_download_name(request: VerificationRequest) -> str:
+def evidence_download_name(verification: VerificationRequest) -> str:
     """`evidence-<id>.pdf`: the extension follows the type detected from the content at upload."""
     extension = next((ext for _sig, content_type, ext in EVIDENCE_SIGNATURES
-                      if content_type == request.evidence_type), "bin")
-    return download_name("evidence", request.id, extension)
+                      if content_type == verification.evidence_type), "bin")
+    return download_name("evidence", verification.id, extension)
 
 
 def evidence_path(stored_name: str) -> str:
@@ -259,7 +259,7 @@ def evidence_path(stored_name: str) -> str:
 
 
 def _request_fields(data: RequestData, evidence: FileStorage | None) -> tuple:
-    """The request's fields, checked all at once: (title, phone, note, organisation, organisation name,
+    """The verification's fields, checked all at once: (title, phone, note, organisation, organisation name,
     corporate number, evidence file); raises one InvalidInput that names every field with a problem."""
     problems = Problems()  # every field's problem at once
     title = phone = note = organisation_name = ""
@@ -308,85 +308,87 @@ def submit_request(user: User, *, actor: User, data: RequestData, evidence: File
         ).scalar()
         if pending is not None:
             raise InvalidInput(None, _("You already have a request waiting for the secretariat."))
-        request = VerificationRequest(
+        verification = VerificationRequest(
             user=user, role=data.role, organisation=organisation, organisation_name=organisation_name,
             organisation_kind=ORGANISATION_KIND_FOR_ROLE[data.role], corporate_number=corporate_number,
             title=title, phone=phone, note=note,
         )
         if file is not None:
             content, content_type, extension, original = file
-            request.evidence_file = f"{uuid.uuid4().hex}.{extension}"
-            request.evidence_name, request.evidence_type, request.evidence_size = original, content_type, len(content)
-            os.makedirs(os.path.dirname(evidence_path(request.evidence_file)), exist_ok=True)
-            with open(evidence_path(request.evidence_file), "wb") as f:
+            verification.evidence_file = f"{uuid.uuid4().hex}.{extension}"
+            verification.evidence_name, verification.evidence_type = original, content_type
+            verification.evidence_size = len(content)
+            os.makedirs(os.path.dirname(evidence_path(verification.evidence_file)), exist_ok=True)
+            with open(evidence_path(verification.evidence_file), "wb") as f:
                 f.write(content)
-        db.session.add(request)
+        db.session.add(verification)
         audit.record(actor, AuditAction.VERIFICATION_REQUESTED, user,
                      params={"role": data.role.value, "organisation": organisation_name, "title": title})
-    return request
+    return verification
 
 
-def _decide(request: VerificationRequest, actor: User) -> None:
+def _decide(verification: VerificationRequest, actor: User) -> None:
     _require_secretariat(actor)
-    if request.status != RequestStatus.PENDING:
+    if verification.status != RequestStatus.PENDING:
         raise InvalidInput(None, _("This request has already been decided."))
 
 
-def approve_request(request: VerificationRequest, *, actor: User, title: str | None = None) -> VerificationRequest:
+def approve_request(verification: VerificationRequest, *, actor: User, title: str | None = None) -> VerificationRequest:
     """Verify the member as asked (the secretariat may correct the title)."""
-    _decide(request, actor)
+    _decide(verification, actor)
     with write_transaction():
-        _decide(request, actor)  # again, on fresh data under the write lock
-        organisation = request.organisation
+        _decide(verification, actor)  # again, on fresh data under the write lock
+        organisation = verification.organisation
         if organisation is None:
             organisation = find_organisation(
-                request.organisation_name, request.organisation_kind, request.corporate_number)
+                verification.organisation_name, verification.organisation_kind, verification.corporate_number)
             if organisation is None:
-                organisation = Organisation(name=request.organisation_name, kind=request.organisation_kind,
-                                            corporate_number=request.corporate_number)
+                organisation = Organisation(name=verification.organisation_name, kind=verification.organisation_kind,
+                                            corporate_number=verification.corporate_number)
                 db.session.add(organisation)
-            request.organisation = organisation
-        final_title = _title_for(request.role, organisation, _clean(title, 100, "title") if title else request.title)
-        grant(request.user, actor=actor, role=request.role, organisation=organisation, title=final_title)
-        request.title = final_title
-        request.status = RequestStatus.APPROVED
-        request.decided_at = utcnow()
-        request.decided_by = actor
-        audit.record(actor, AuditAction.VERIFICATION_APPROVED, request.user,
-                     params={"role": request.role.value, "organisation": organisation.name, "title": final_title})
-        _mail_decision(request)
-        notify(request.user, NotificationKind.VERIFICATION_APPROVED)
+            verification.organisation = organisation
+        chosen = _clean(title, 100, "title") if title else verification.title
+        final_title = _title_for(verification.role, organisation, chosen)
+        grant(verification.user, actor=actor, role=verification.role, organisation=organisation, title=final_title)
+        verification.title = final_title
+        verification.status = RequestStatus.APPROVED
+        verification.decided_at = utcnow()
+        verification.decided_by = actor
+        audit.record(actor, AuditAction.VERIFICATION_APPROVED, verification.user,
+                     params={"role": verification.role.value, "organisation": organisation.name, "title": final_title})
+        _mail_decision(verification)
+        notify(verification.user, NotificationKind.VERIFICATION_APPROVED)
     mail.send_queued()
-    return request
+    return verification
 
 
-def reject_request(request: VerificationRequest, *, actor: User, reason: str) -> VerificationRequest:
-    _decide(request, actor)
+def reject_request(verification: VerificationRequest, *, actor: User, reason: str) -> VerificationRequest:
+    _decide(verification, actor)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("reason", _("Please give the reason; the member will read it."))
     if len(reason) > 2000:
         raise InvalidInput("reason", too_long_message(_("Reason"), 2000, len(reason)))
     with write_transaction():
-        _decide(request, actor)
-        request.status = RequestStatus.REJECTED
-        request.decided_at = utcnow()
-        request.decided_by = actor
-        request.decision_reason = reason
-        audit.record(actor, AuditAction.VERIFICATION_REJECTED, request.user, reason=reason,
-                     params={"role": request.role.value, "organisation": request.organisation_label,
-                             "title": request.title})
-        _mail_decision(request)
-        notify(request.user, NotificationKind.VERIFICATION_REJECTED, reason=reason)
+        _decide(verification, actor)
+        verification.status = RequestStatus.REJECTED
+        verification.decided_at = utcnow()
+        verification.decided_by = actor
+        verification.decision_reason = reason
+        audit.record(actor, AuditAction.VERIFICATION_REJECTED, verification.user, reason=reason,
+                     params={"role": verification.role.value, "organisation": verification.organisation_label,
+                             "title": verification.title})
+        _mail_decision(verification)
+        notify(verification.user, NotificationKind.VERIFICATION_REJECTED, reason=reason)
     mail.send_queued()
-    return request
+    return verification
 
 
-def _mail_decision(request: VerificationRequest) -> None:
-    user = request.user
+def _mail_decision(verification: VerificationRequest) -> None:
+    user = verification.user
     with force_locale(user.locale or "ja"):
         link = absolute_url("verification.status")
-        if request.status == RequestStatus.APPROVED:
+        if verification.status == RequestStatus.APPROVED:
             subject = _("Your account has been verified")
             body = _("%(name)s,\n\nThe secretariat has verified your account as %(affiliation)s. "
                      "You can now post on the board.\n\n%(link)s\n",
@@ -395,7 +397,7 @@ def _mail_decision(request: VerificationRequest) -> None:
             subject = _("Your verification request was not approved")
             body = _("%(name)s,\n\nThe secretariat could not approve your verification request.\n\n"
                      "Reason: %(reason)s\n\nYou can correct it and send a new request here:\n%(link)s\n",
-                     name=user.display_name, reason=request.decision_reason, link=link)
+                     name=user.display_name, reason=verification.decision_reason, link=link)
     mail.queue(user.email, subject, body)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from markupsafe import Markup, escape
@@ -17,8 +17,8 @@ from ..models import Post, SearchOutbox, Thread, Visibility
 from . import index, paging
 from .analysis import highlight_spans
 from .engine import is_exact
-from .query import ParsedQuery, highlight_terms, matches_exactly, parse
-from .services import document_for, log_search
+from .syntax import ParsedQuery, highlight_terms, matches_exactly, parse
+from .indexing import document_for
 
 CHECK_DEPTH = 500  # candidates checked with matches_exactly at least, for queries whose words have several tokens
 CHECK_BATCH = 100  # candidates loaded from the database at a time
@@ -57,6 +57,8 @@ class Results:
     checked: int = 0  # candidates whose text was checked (words of several tokens); 0 when the index decided
     capped: bool = False  # more results than a reader can page to (EDUCUSSION_SEARCH_MAX_DEPTH)
     reachable: int = 0  # results a reader can page to: the last reachable page × results per page
+    searched: bool = False  # False when the query held nothing to search for
+    duration_ms: int = 0  # how long the search took (for the search log)
 
 
 def _filter_queries(filters: Filters) -> list:
@@ -72,8 +74,7 @@ def _filter_queries(filters: Filters) -> list:
     return queries
 
 
-def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = None,
-           log_filters: str = "") -> Results:
+def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = None) -> Results:
     """Search posts; never raises for any input (a query that cannot be parsed is searched as text).
     Pages past EDUCUSSION_SEARCH_MAX_DEPTH results show the last reachable page; EDUCUSSION_SEARCH_TIME_LIMIT
     covers the index, the candidate checks and the loading."""
@@ -112,7 +113,7 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
     results.pages = min(max(1, -(-results.total // per_page)), results.page if stopped else last)
     results.reachable = last * per_page
     results.capped = results.total > results.reachable
-    log_search(parsed.text, log_filters, results.total, int((time.perf_counter() - started) * 1000))
+    results.searched, results.duration_ms = True, int((time.perf_counter() - started) * 1000)
     return results
 
 
@@ -183,21 +184,3 @@ def _mark(plain: str, spans: list[tuple[int, int]], window_start: int, window_en
         cursor = end
     parts.append(escape(plain[cursor:window_end]))
     return Markup("").join(parts)
-
-
-def frequent_queries(*, days: int = 30, limit: int = 30, zero_hits: bool = False) -> list[tuple[str, int]]:
-    """The most asked queries of the last `days` days (only those that found nothing, if asked)."""
-    from sqlalchemy import func
-
-    from ..models import SearchLog, utcnow
-
-    query = (
-        select(SearchLog.query, func.count(SearchLog.id).label("times"))
-        .where(SearchLog.created_at >= utcnow() - timedelta(days=days))
-        .group_by(SearchLog.query)
-        .order_by(func.count(SearchLog.id).desc(), SearchLog.query)
-        .limit(limit)
-    )
-    if zero_hits:
-        query = query.where(SearchLog.hits == 0)
-    return [(row.query, row.times) for row in db.session.execute(query)]

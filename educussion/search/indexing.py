@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,8 +14,8 @@ from sqlalchemy.orm import joinedload
 from .. import text
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Post, SearchLog, SearchOutbox, Theme, Thread, Visibility
-from . import index
+from ..models import Post, SearchOutbox, Theme, Thread, Visibility
+from . import index, searchlog
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +115,7 @@ def worker_round(*, repair_due: bool) -> int:
     SQLite is a snapshot, and a worker that kept one across rounds never saw a post written after it."""
     try:
         done = sync()
-        flush_log()
+        searchlog.flush()
         if repair_due and repair() != (0, 0):
             done += sync()
         return done
@@ -250,44 +248,3 @@ def repair() -> tuple[int, int]:
             for post_id in queued:
                 queue_post(post_id)
     return len(queued), len(report.extra)
-
-
-# ---------------------------------------------------------------- the search log
-
-class _LogBuffer:
-    """Searches not yet written, per app and process."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.entries: list[dict] = []
-        self.last_flush = time.monotonic()
-
-
-def _buffer() -> _LogBuffer:
-    return current_app.extensions.setdefault("educussion.search_log", _LogBuffer())
-
-
-def log_search(query: str, filters: str, hits: int, duration_ms: int) -> None:
-    """Remember a search; written in batches, so a search page does not commit on every view."""
-    buffer = _buffer()
-    with buffer.lock:
-        buffer.entries.append({"query": query[:200], "filters": filters[:2000], "hits": hits,
-                               "duration_ms": duration_ms})
-        due = (len(buffer.entries) >= current_app.config["SEARCH_LOG_BATCH"]
-               or time.monotonic() - buffer.last_flush > current_app.config["SEARCH_LOG_SECONDS"])
-        if not due:
-            return
-        batch, buffer.entries = buffer.entries, []
-        buffer.last_flush = time.monotonic()
-    flush_log(batch)
-
-
-def flush_log(batch: list[dict] | None = None) -> None:
-    if batch is None:
-        buffer = _buffer()
-        with buffer.lock:
-            batch, buffer.entries = buffer.entries, []
-    if not batch:
-        return
-    with write_transaction():
-        db.session.add_all(SearchLog(**entry) for entry in batch)

@@ -53,7 +53,7 @@ def set_role_command(email: str, role: str, organisation: str, title: str) -> No
 def create_secretariat_command(email: str, display_name: str, title: str, password: str) -> None:
     """Create a verified secretariat account."""
     try:
-        user = account_services.create_secretariat(email, password, display_name, title=title)
+        user = verification_services.create_secretariat(email, password, display_name, title=title)
     except DomainError as error:
         _fail(error)
     click.echo(f"Created secretariat account {user.email} ({user.affiliation}).")

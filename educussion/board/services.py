@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, mail, text
-from ..database import write_transaction
+from .. import audit, text
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied
 from ..drafts import services as drafts
 from ..extensions import db
@@ -105,7 +105,7 @@ def _audit_params(screening: policy.Screening, **facts) -> dict:
 def _run_idempotent(actor: User, idempotency_key: str | None, work):
     """Run `work` in a write transaction, unless this key already produced a post (a resubmitted form)."""
     try:
-        with write_transaction():
+        with unit_of_work():
             existing = _existing_post(actor, idempotency_key)
             if existing is not None:
                 return existing
@@ -144,8 +144,6 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         return post
 
     thread = _run_idempotent(actor, idempotency_key, work).thread
-    indexing.drain_after_commit()
-    mail.send_queued()
     return thread
 
 
@@ -179,8 +177,6 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
         return post
 
     post = _run_idempotent(actor, idempotency_key, work)
-    indexing.drain_after_commit()
-    mail.send_queued()
     return post
 
 
@@ -197,7 +193,7 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
     new_title = clean_title(title) if is_opening and title is not None else None
     screening = (policy.Screening() if by_moderator
                  else policy.screen(actor, post.thread.theme_id, title=new_title, body=body, new_post=False))
-    with write_transaction():
+    with unit_of_work():
         thread = post.thread
         drafts.remove_draft(actor, DraftKind.EDIT, post.id)
         if body == post.body_source and (new_title is None or new_title == thread.title):
@@ -230,6 +226,4 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
         else:
             audit.record(actor, AuditAction.POST_EDITED, post, params=_audit_params(screening, version=number))
         indexing.queue_post(post.id)
-    indexing.drain_after_commit()
-    mail.send_queued()
     return post

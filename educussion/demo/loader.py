@@ -12,7 +12,7 @@ from ..search import indexing
 from ..summaries import services as summary_services
 from ..verification import services as verification_services
 from ..board import services as board_services
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Post, PostRevision, Role, Theme, Thread, User, Verification, utcnow
@@ -63,7 +63,7 @@ def _create_accounts() -> dict[str, User]:
             user, actor=None, role=Role(account["role"]), organisation=account["org"], title=account["title"],
             allow_unlisted=True,
         )
-        with write_transaction():
+        with unit_of_work():
             user.is_demo = True
         users[account["key"]] = user
     return users
@@ -87,12 +87,12 @@ def _create_threads(users: dict[str, User]) -> int:
             post = board_services.create_reply(thread, actor=users[author_key], body=body)
             when = min(when + timedelta(hours=hours_later), now)
             _date_back(post, when)
-        with write_transaction():
+        with unit_of_work():
             thread = db.session.get(Thread, thread_id)
             thread.created_at = thread.posts[0].created_at
             thread.last_posted_at = when
             thread.is_pinned = bool(spec.get("pinned"))
-    with write_transaction():
+    with unit_of_work():
         for theme in themes.values():
             latest = select(func.max(Thread.last_posted_at)).where(Thread.theme_id == theme.id).scalar_subquery()
             db.session.execute(update(Theme).where(Theme.id == theme.id).values(last_posted_at=latest))
@@ -105,13 +105,13 @@ def _date_back_accounts(users: dict[str, User]) -> None:
     first_post = db.session.execute(select(func.min(Post.created_at))).scalar_one()
     when = (first_post or utcnow()) - timedelta(days=30)
     ids = [user.id for user in users.values()]
-    with write_transaction():
+    with unit_of_work():
         db.session.execute(update(User).where(User.id.in_(ids)).values(created_at=when, verified_at=when))
         db.session.execute(update(Verification).where(Verification.user_id.in_(ids)).values(started_at=when))
 
 
 def _date_back(post: Post, when) -> None:
-    with write_transaction():
+    with unit_of_work():
         db.session.execute(update(Post).where(Post.id == post.id).values(created_at=when))
         db.session.execute(update(PostRevision).where(PostRevision.post_id == post.id).values(created_at=when))
 

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import mail, text
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 from ..handles import mentioned_handles
@@ -102,7 +102,7 @@ def save_preferences(user: User, *, actor: User, choices: dict[str, str]) -> dic
         wanted = {topic: Delivery(choices[topic]) for topic in DEFAULTS if topic in choices}
     except ValueError:
         raise InvalidInput(None, _("Please choose how you want to be told."))
-    with write_transaction():
+    with unit_of_work():
         _store(user, wanted)
     return preferences(user)
 
@@ -138,7 +138,7 @@ def unsubscribe(token: str) -> tuple[User, str] | None:
     if found is None:
         return None
     user, topic = found
-    with write_transaction():
+    with unit_of_work():
         _store(user, {t: Delivery.NEVER for t in (DEFAULTS if topic == "all" else [topic])})
     return user, topic
 
@@ -225,7 +225,7 @@ def set_following(user: User, *, actor: User, thread: Thread | None = None, them
         why = why_not_follow_thread(actor, thread)
         if why is not None:
             raise PermissionDenied(why)
-    with write_transaction():
+    with unit_of_work():
         _follow(user, thread_id=thread.id if thread else None, theme_id=theme.id if theme else None, auto=False,
                 active=on)
 
@@ -273,7 +273,7 @@ def mark_read(notes: Notification | Iterable[Notification], *, actor: User) -> N
     ids = [note.id for note in notes if note.user_id == actor.id and note.read_at is None]
     if not ids:
         return
-    with write_transaction():
+    with unit_of_work():
         done = db.session.execute(update(Notification).where(Notification.id.in_(ids),
                                                              Notification.read_at.is_(None))
                                   .values(read_at=utcnow())).rowcount
@@ -283,7 +283,7 @@ def mark_read(notes: Notification | Iterable[Notification], *, actor: User) -> N
 
 
 def mark_all_read(*, actor: User) -> None:
-    with write_transaction():
+    with unit_of_work():
         db.session.execute(update(Notification).where(Notification.user_id == actor.id,
                                                       Notification.read_at.is_(None)).values(read_at=utcnow()))
         db.session.execute(update(User).where(User.id == actor.id).values(unread_notifications=0))
@@ -312,12 +312,11 @@ def send_digests(frequency: Delivery, now: datetime | None = None) -> int:
         visible = [n for n in due if _still_mailable(n)]
         if not visible:
             continue
-        with write_transaction():
+        with unit_of_work():
             _mail_digest(user, frequency, visible)
             for note in visible:
                 note.mailed_at = now or utcnow()
         sent += 1
-    mail.send_queued()
     return sent
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from .. import text
-from ..database import write_transaction
+from ..database import after_commit, unit_of_work
 from ..extensions import db
 from ..models import Post, SearchOutbox, Theme, Thread, Visibility
 from . import index, searchlog
@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 
 def queue_post(post_id: int) -> None:
-    """Mark a post for (re)indexing, inside the caller's transaction."""
+    """Mark a post for (re)indexing, inside the caller's unit of work; the outbox is drained after its commit."""
     db.session.add(SearchOutbox(post_id=post_id))
+    after_commit(drain_after_commit)
 
 
 def document_for(post: Post) -> index.Document:
@@ -80,14 +81,14 @@ def drain(limit: int = 500) -> int:
         log.info("search index busy; %d posts stay in the outbox", len(post_ids))
         db.session.rollback()
         return 0
-    with write_transaction():  # the rows read, by id (never reused: AUTOINCREMENT on SQLite) and post
+    with unit_of_work():  # the rows read, by id (never reused: AUTOINCREMENT on SQLite) and post
         db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids),
                                                       SearchOutbox.post_id.in_(post_ids)))
     return len(posts)
 
 
 def drain_after_commit() -> None:
-    """Best effort after a change: never fails the request (the outbox keeps the work). With
+    """Best effort after a change (run by the unit of work): never fails the request (the outbox keeps the work). With
     EDUCUSSION_SEARCH_DRAIN=worker the web workers leave it all to `flask search worker`."""
     if current_app.config["SEARCH_DRAIN"] != "request":
         return
@@ -170,7 +171,7 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
 
         count = index.rebuild(_all_documents(), progress=progress, before_swap=replay)
         done = sorted(before.union(replayed))
-        with write_transaction():
+        with unit_of_work():
             for start in range(0, len(done), 500):
                 db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(done[start:start + 500])))
     return count
@@ -244,7 +245,7 @@ def repair() -> tuple[int, int]:
         index.apply([], sorted(report.extra))
     queued = sorted(report.missing | report.stale)
     if queued:
-        with write_transaction():
+        with unit_of_work():
             for post_id in queued:
                 queue_post(post_id)
     return len(queued), len(report.extra)

@@ -150,13 +150,13 @@ def search_sync_command() -> None:
 @search_cli.command("reindex")
 def search_reindex_command() -> None:
     """Rebuild the whole index from the database and swap it in atomically (changes made meanwhile included)."""
-    from .search import index
+    from .search import backend
     from .search import indexing
 
     try:
         with click.progressbar(length=indexing.total_posts(), label="Indexing posts") as bar:
             count = indexing.reindex(progress=bar.update)
-    except index.IndexBusy:
+    except backend.IndexBusy:
         raise click.ClickException("Another process kept the index locked for two minutes; try again later.")
     click.echo(f"{count} posts indexed.")
 

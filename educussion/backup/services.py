@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from ..errors import DomainError
 from ..extensions import db
 from ..models import utcnow
-from ..search import index
+from ..search import backend
 from ..search import indexing
 
 DATABASE_FILE = "educussion.db"
@@ -114,7 +114,7 @@ def create_backup(folder: str) -> Manifest:
         raise BackupRefused(f"{folder} is not empty: choose a new folder for each backup.")
     os.makedirs(folder, exist_ok=True)
     database_copy = os.path.join(folder, DATABASE_FILE)
-    with index.frozen() as generation_folder:
+    with backend.current().frozen() as generation_folder:
         _copy_database(source_path, database_copy)
         generation = os.path.basename(generation_folder)
         shutil.copytree(generation_folder, os.path.join(folder, INDEX_FOLDER, generation),
@@ -158,7 +158,7 @@ def restore_backup(folder: str) -> tuple[Manifest, int | None]:
                             "(EDUCUSSION_INSTANCE_PATH or DATABASE_URL pointing to a new place).")
     if os.path.isdir(_evidence_folder()) and os.listdir(_evidence_folder()):
         raise BackupRefused(f"{_evidence_folder()} is not empty: restore into a new instance.")
-    if index.exists():
+    if backend.current().exists():
         raise BackupRefused("This instance already has a search index: restore into a new instance.")
     db.session.remove()
     db.engine.dispose()  # nothing may hold the (empty) file open while it is replaced
@@ -171,7 +171,7 @@ def restore_backup(folder: str) -> tuple[Manifest, int | None]:
         copy.close()
     if restored != manifest.tables:
         raise BackupRefused("The restored database does not match the backup's manifest: the backup is damaged.")
-    index.install_generation(os.path.join(folder, INDEX_FOLDER, manifest.index_generation))
+    backend.current().install(os.path.join(folder, INDEX_FOLDER, manifest.index_generation))
     if os.path.isdir(os.path.join(folder, EVIDENCE_FOLDER)):
         shutil.copytree(os.path.join(folder, EVIDENCE_FOLDER), _evidence_folder(), dirs_exist_ok=True)
     if manifest.alembic_revision not in _code_revisions():

@@ -15,7 +15,8 @@ from .. import text
 from ..database import after_commit, unit_of_work
 from ..extensions import db
 from ..models import Post, SearchOutbox, Theme, Thread, Visibility
-from . import index, searchlog
+from . import backend, searchlog
+from .backend import Document
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +27,12 @@ def queue_post(post_id: int) -> None:
     after_commit(drain_after_commit)
 
 
-def document_for(post: Post) -> index.Document:
+def document_for(post: Post) -> Document:
     thread = post.thread
     title = thread.title if post.position == 1 else ""
     status = "locked" if thread.is_locked or thread.is_closed else "open"
     visible = post.is_public  # not: hidden, pending, rejected, or in a thread that is not visible
-    return index.Document(
+    return Document(
         post_id=post.id,
         thread_id=post.thread_id,
         title=title,
@@ -76,8 +77,8 @@ def drain(limit: int = 500) -> int:
     posts = _posts(post_ids)
     found = {post.id for post in posts}
     try:
-        index.apply([document_for(post) for post in posts], [pid for pid in post_ids if pid not in found])
-    except index.IndexBusy:
+        backend.current().apply([document_for(post) for post in posts], [pid for pid in post_ids if pid not in found])
+    except backend.IndexBusy:
         log.info("search index busy; %d posts stay in the outbox", len(post_ids))
         db.session.rollback()
         return 0
@@ -128,7 +129,7 @@ def pending_count() -> int:
     return db.session.execute(select(func.count(SearchOutbox.id))).scalar_one()
 
 
-def _all_documents(batch: int = 500) -> Iterator[index.Document]:
+def _all_documents(batch: int = 500) -> Iterator[Document]:
     last = 0
     while True:
         posts = list(db.session.execute(
@@ -151,12 +152,12 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
     were read (new posts, edits, hides: each wrote an outbox row) is written into the new generation before
     it is swapped in; the outbox rows that were there at the start and those replayed are then removed, and
     rows written after the replay stay for the next drain, now into the new generation."""
-    with index.writes_held():
+    with backend.current().writes_held():
         db.session.commit()  # end the caller's read: the rows and posts below are read from now on
         before = set(db.session.execute(select(SearchOutbox.id)).scalars())  # read by the rebuild below
         replayed: list[int] = []
 
-        def replay(write: Callable[[list[index.Document], list[int]], None]) -> None:
+        def replay(write: Callable[[list[Document], list[int]], None]) -> None:
             db.session.commit()  # a fresh snapshot: everything committed by now
             rows = [row for row in db.session.execute(select(SearchOutbox.id, SearchOutbox.post_id)).all()
                     if row.id not in before]
@@ -169,7 +170,7 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
                 db.session.expunge_all()
             replayed.extend(row.id for row in rows)
 
-        count = index.rebuild(_all_documents(), progress=progress, before_swap=replay)
+        count = backend.current().rebuild(_all_documents(), progress=progress, before_swap=replay)
         done = sorted(before.union(replayed))
         with unit_of_work():
             for start in range(0, len(done), 500):
@@ -198,7 +199,7 @@ class IndexReport:
 def check_index() -> IndexReport:
     """Compare every document with its post: present, and its content and visibility as the database has them
     (by the stored fingerprint; reads each post's row once, builds no document)."""
-    stored = index.stored_documents()
+    stored = backend.current().stored_documents()
     report = IndexReport()
     rows = db.session.execute(
         select(Post.id, Post.thread_id, Post.position, Post.body_html, Post.author_role, Post.author_prefecture,
@@ -228,7 +229,7 @@ def check_index() -> IndexReport:
 
 def remove_abandoned() -> list[tuple[str, int]]:
     """Remove the index generations left by killed rebuilds: (folder, bytes) of each."""
-    return index.remove_abandoned()
+    return backend.current().remove_abandoned()
 
 
 def check() -> tuple[set[int], set[int]]:
@@ -242,7 +243,7 @@ def repair() -> tuple[int, int]:
     post. Returns (queued, removed); run `sync` afterwards (the worker does both)."""
     report = check_index()
     if report.extra:
-        index.apply([], sorted(report.extra))
+        backend.current().apply([], sorted(report.extra))
     queued = sorted(report.missing | report.stale)
     if queued:
         with unit_of_work():

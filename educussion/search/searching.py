@@ -14,9 +14,8 @@ from .. import text
 from ..dates import day_bounds
 from ..extensions import db
 from ..models import Post, SearchOutbox, Thread, Visibility
-from . import index, paging
+from . import backend, paging
 from .analysis import highlight_spans
-from .engine import is_exact
 from .syntax import ParsedQuery, highlight_terms, matches_exactly, parse
 from .indexing import document_for
 
@@ -61,17 +60,11 @@ class Results:
     duration_ms: int = 0  # how long the search took (for the search log)
 
 
-def _filter_queries(filters: Filters) -> list:
-    queries = []
-    for name, value in (("theme", filters.theme), ("role", filters.role), ("prefecture", filters.prefecture),
-                        ("status", filters.status)):
-        if value:
-            queries.append(index.field_filter(name, value))
-    if filters.threads_only:
-        queries.append(index.field_filter("opening", True))
-    if filters.start or filters.end:
-        queries.append(index.created_between(*day_bounds(filters.start, filters.end)))
-    return queries
+def _index_filters(filters: Filters) -> backend.Filters:
+    start, end = day_bounds(filters.start, filters.end)
+    return backend.Filters(theme=filters.theme, role=filters.role, prefecture=filters.prefecture,
+                           status=filters.status, opening_only=filters.threads_only,
+                           created_from=start, created_before=end)
 
 
 def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = None) -> Results:
@@ -87,15 +80,16 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
     started = time.perf_counter()
     deadline = paging.Deadline(current_app.config["SEARCH_TIME_LIMIT"])
     needed = results.page * per_page
-    exclude = [] if filters.include_hidden else [index.field_filter("visible", False)]
-    not_now = _pending_not_shown(filters.include_hidden)
-    if not_now:  # the index may still hold them as they were before the change: never count them
-        exclude.append(index.posts_filter(not_now))
-    exact_words = is_exact(parsed)
+    # the posts waiting in the outbox that the reader may not see: the index may still hold them as they were
+    # before the change, so they are never counted
+    exclude = backend.Exclusions(hidden=not filters.include_hidden,
+                                 post_ids=tuple(_pending_not_shown(filters.include_hidden)))
+    search_backend = backend.current()
+    exact_words = search_backend.is_exact(parsed)
 
-    hits = index.search(parsed, filters=_filter_queries(filters), exclude=index.any_of(exclude),
-                        newest=filters.newest, limit=needed if exact_words else max(CHECK_DEPTH, 2 * needed),
-                        time_limit=deadline.remaining(), sample=0 if exact_words else paging.SAMPLE)
+    hits = search_backend.search(parsed, filters=_index_filters(filters), exclude=exclude, newest=filters.newest,
+                                 limit=needed if exact_words else max(CHECK_DEPTH, 2 * needed),
+                                 time_limit=deadline.remaining(), sample=0 if exact_words else paging.SAMPLE)
     stopped = False
     if hits.needs_check:
         checked = paging.check(hits, needed=needed, deadline=deadline, batch=CHECK_BATCH,

@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from .board.views import bp as board_bp
     from .export.views import bp as export_bp
     from .feeds.views import bp as feeds_bp
+    from .files.views import bp as files_bp
     from .moderation.views import bp as moderation_bp
     from .summaries.views import bp as summaries_bp
     from .notifications.views import bp as notifications_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(summaries_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(two_step_bp)
+    app.register_blueprint(files_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

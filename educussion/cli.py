@@ -19,7 +19,7 @@ search_cli = AppGroup("search", help="The full-text search index.")
 export_cli = AppGroup("export", help="Discussion summaries for meetings and proposals.")
 notify_cli = AppGroup("notify", help="Notification mails: sending and digests.")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping: deleting old records.")
-backup_cli = AppGroup("backup", help="Back up and restore a SQLite instance (database, evidence files, search index).")
+backup_cli = AppGroup("backup", help="Back up and restore a SQLite instance (database, stored files, search index).")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -290,7 +290,7 @@ def maintenance_purge_command() -> None:
 @backup_cli.command("create")
 @click.argument("folder", type=click.Path(file_okay=False))
 def backup_create_command(folder: str) -> None:
-    """Copy the database, the search index and the evidence files into FOLDER (new or empty), while the
+    """Copy the database, the search index and the stored files into FOLDER (new or empty), while the
     board keeps running. PostgreSQL: refused, with the pg_dump line to use instead."""
     from .backup import services as backup_services
 
@@ -299,7 +299,7 @@ def backup_create_command(folder: str) -> None:
     except DomainError as error:
         _fail(error)
     posts = manifest.tables.get("posts", 0)
-    click.echo(f"Backed up {posts} posts, {len(manifest.tables)} tables and {manifest.evidence_files} evidence "
+    click.echo(f"Backed up {posts} posts, {len(manifest.tables)} tables and {manifest.stored_files} stored "
                f"files (revision {manifest.alembic_revision}) to {folder}.")
 
 

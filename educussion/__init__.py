@@ -120,6 +120,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import i18n, text
+    from .files import display as file_display
     from .forms import max_length_of
     from .limits import limit_note
     from .permissions import TEMPLATE_PREDICATES
@@ -128,6 +129,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(max_length_of=max_length_of, limit_note=limit_note)
     app.jinja_env.filters["excerpt"] = text.excerpt
     i18n.register_template_helpers(app)
+    file_display.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

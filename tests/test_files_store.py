@@ -58,14 +58,14 @@ def test_every_accepted_kind_is_told_by_its_content(app, name, make, content_typ
 
 
 @pytest.mark.parametrize("name, content, says", [
-    ("計画書.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "Web pages"),
-    ("計画書.pdf", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "Web pages"),
-    ("計画書.pdf", b"  <html><body>hi</body></html>", "Web pages"),
-    ("計画書.pdf", b"#!/bin/sh\nrm -rf /\n", "Scripts"),
-    ("計画書.pdf", b"function steal() { fetch('/x') }\n", ".pdf"),
-    ("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00", "This kind of file"),
-    ("archive.zip", None, "Zip archives"),
-    ("bomb.xlsx", "bomb", "zip bomb"),
+    ("計画書.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "マークアップ"),
+    ("計画書.pdf", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "マークアップ"),
+    ("計画書.pdf", b"  <html><body>hi</body></html>", "マークアップ"),
+    ("計画書.pdf", b"#!/bin/sh\nrm -rf /\n", "スクリプト"),
+    ("計画書.pdf", b"function steal() { fetch('/x') }\n", "名前が .pdf"),
+    ("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00", "この種類のファイル"),
+    ("archive.zip", None, "zip形式"),
+    ("bomb.xlsx", "bomb", "zip爆弾"),
     ("空.pdf", b"", "空"),
 ])
 def test_disguised_and_unwanted_files_are_refused_with_a_reason(app, name, content, says):
@@ -78,7 +78,7 @@ def test_disguised_and_unwanted_files_are_refused_with_a_reason(app, name, conte
         content = zip_bomb_bytes()
     staged = _stage(make_user(Role.MAYOR), (name, content))
     assert staged.files == [] and len(staged.problems) == 1
-    assert staged.problems[0].startswith(name + ": ") and says in staged.problems[0]
+    assert staged.problems[0].startswith(name + "：") and says in staged.problems[0]
     assert db.session.execute(select(func.count()).select_from(StoredFile)).scalar_one() == 0
 
 
@@ -86,7 +86,7 @@ def test_a_file_over_the_limit_is_refused_and_not_stored(make_app):
     app = make_app(MAX_UPLOAD_MB=1)
     with app.app_context():
         staged = _stage(make_user(Role.MAYOR), ("大きい.pdf", b"%PDF-1.4\n" + b"0" * (1024 * 1024)))
-        assert staged.problems == ["大きい.pdf: the file is larger than 1 MB."] or "1 MB" in staged.problems[0]
+        assert staged.problems == ["大きい.pdf：ファイルが1 MBを超えています。"]
         assert list(store.stored_hashes()) == []
 
 

@@ -64,7 +64,7 @@ def thread_posts(thread: Thread, page: int | None, per_page: int, viewer: User |
     first = (number - 1) * per_page + 1
     query = (
         select(Post)
-        .options(joinedload(Post.author))
+        .options(joinedload(Post.author), selectinload(Post.files))
         .where(Post.thread_id == thread.id, Post.position.between(first, first + per_page - 1))
         .order_by(Post.position)
     )

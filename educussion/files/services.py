@@ -84,7 +84,7 @@ def receive(upload: Upload) -> tuple[store.Received, kinds.Kind]:
         kind = kinds.detect(received.path, name, max_unpacked=max(5 * max_upload_bytes(), 100 * 1024 * 1024))
     except kinds.Refused as refused:
         store.discard(received.path)
-        raise InvalidInput("files", f"{name}: {refused.message}") from None
+        raise InvalidInput("files", _("%(name)s: %(problem)s", name=name, problem=refused.message)) from None
     return received, kind
 
 
@@ -190,7 +190,7 @@ def erase_file(file: StoredFile, *, actor: User | None, reason: str) -> None:
         raise PermissionDenied(_("Only the secretariat can erase files."))
     reason = " ".join((reason or "").split())
     if not reason:
-        raise InvalidInput("reason", _("Please give the reason."))
+        raise InvalidInput("reason", _("Please give a reason."))
     from ..search import indexing  # the index forgets the file's text with the post's next document
 
     with unit_of_work():
@@ -231,3 +231,16 @@ def path_of(file: StoredFile) -> str:
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     return path
+
+
+def download_path(file: StoredFile) -> str:
+    """The file's address on this site (`/files/12/計画書.pdf`), built without a request (services, exports)."""
+    from .serving import name_for_download
+
+    return current_app.url_map.bind("localhost").build(
+        "files.download", {"file_id": file.id, "name": name_for_download(file)})
+
+
+def images_of(files: Iterable[StoredFile]) -> dict[str, str]:
+    """Name → address of the attached images, for Markdown's `![説明](写真.jpg)`."""
+    return {file.name: download_path(file) for file in files if file.is_image}

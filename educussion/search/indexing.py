@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import text
 from ..database import after_commit, unit_of_work
 from ..extensions import db
-from ..models import Post, SearchOutbox, Theme, Thread, Visibility
+from ..files import extraction
+from ..models import FileContent, FileUse, Post, SearchOutbox, StoredFile, TextState, Theme, Thread, Visibility
 from . import index, searchlog
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,29 @@ def queue_post(post_id: int) -> None:
     after_commit(drain_after_commit)
 
 
+# The text of a post's attached files follows its body in the document, each file as
+# ATTACHMENT_START + its name + ATTACHMENT_NAME_END + its text (control characters: they only separate words),
+# so a hit can say which file matched (searching.sections).
+ATTACHMENT_START = "\x1e"
+ATTACHMENT_NAME_END = "\x1f"
+
+
+def attached_text(post: Post) -> str:
+    """The searchable text of the post's attached files, as appended to its document's body."""
+    return "".join(f"\n{ATTACHMENT_START}{file.name}{ATTACHMENT_NAME_END}{file.content.text}"
+                   for file in post.attachments if file.content.text_state == TextState.READ and file.content.text)
+
+
+def attachments_signature(files: Iterable[tuple[int, str, TextState]]) -> str:
+    """What of the attached files (id, hash, text state) goes into the document, for the fingerprint: "" when
+    none of them has text."""
+    return ";".join(f"{file_id}:{sha256}" for file_id, sha256, state in files if state == TextState.READ)
+
+
+def _signature_of(post: Post) -> str:
+    return attachments_signature((file.id, file.sha256, file.content.text_state) for file in post.attachments)
+
+
 def document_for(post: Post) -> index.Document:
     thread = post.thread
     title = thread.title if post.position == 1 else ""
@@ -35,7 +59,7 @@ def document_for(post: Post) -> index.Document:
         post_id=post.id,
         thread_id=post.thread_id,
         title=title,
-        body=text.plain_text(post.body_html),
+        body=text.plain_text(post.body_html) + attached_text(post),
         theme=thread.theme.slug,
         role=post.author_role.value,
         prefecture=post.author_prefecture,
@@ -44,26 +68,30 @@ def document_for(post: Post) -> index.Document:
         visible=visible,
         created=post.created_at,
         fingerprint=fingerprint(post.thread_id, title, post.body_html, thread.theme.slug, post.author_role.value,
-                                post.author_prefecture, status, visible, post.created_at),
+                                post.author_prefecture, status, visible, post.created_at,
+                                _signature_of(post)),
     )
 
 
 def fingerprint(thread_id: int, title: str, body_html: str, theme: str, role: str, prefecture: str,
-                status: str, visible: bool, created: datetime) -> str:
+                status: str, visible: bool, created: datetime, attachments: str = "") -> str:
     """A digest of everything a post's document is made of, stored with it: `check` compares it with the
     database's rows without rebuilding the documents."""
     values = (thread_id, title, body_html, theme, role, prefecture or "", status, bool(visible),
               int(created.timestamp() * 1_000_000))
+    if attachments:  # (posts without files keep the digests they had before files existed)
+        values += (attachments,)
     return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
 
 
 def _posts(ids: list[int]) -> list[Post]:
     return list(db.session.execute(
-        select(Post).options(joinedload(Post.thread).joinedload(Thread.theme)).where(Post.id.in_(ids))
+        select(Post).options(joinedload(Post.thread).joinedload(Thread.theme), selectinload(Post.files))
+        .where(Post.id.in_(ids))
     ).scalars())
 
 
-def drain(limit: int = 500) -> int:
+def drain(limit: int = 500, extract_seconds: float | None = None) -> int:
     """Take up to `limit` outbox rows into the index; returns how many posts were indexed.
 
     Index first, outbox rows removed after: a crash in between only makes the next drain redo the same
@@ -73,6 +101,9 @@ def drain(limit: int = 500) -> int:
         return 0
     row_ids = [row.id for row in rows]
     post_ids = sorted({row.post_id for row in rows})
+    # The attached files' text first (indexed with the post); what the time allows: the rest is read by
+    # the next drain, for which these posts are queued again.
+    unread = extraction.read_waiting(post_ids, seconds=extract_seconds)
     posts = _posts(post_ids)
     found = {post.id for post in posts}
     try:
@@ -84,6 +115,8 @@ def drain(limit: int = 500) -> int:
     with unit_of_work():  # the rows read, by id (never reused: AUTOINCREMENT on SQLite) and post
         db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids),
                                                       SearchOutbox.post_id.in_(post_ids)))
+        for post_id in sorted(unread):
+            db.session.add(SearchOutbox(post_id=post_id))
     return len(posts)
 
 
@@ -93,7 +126,7 @@ def drain_after_commit() -> None:
     if current_app.config["SEARCH_DRAIN"] != "request":
         return
     try:
-        drain()
+        drain(extract_seconds=current_app.config["FILES_EXTRACT_SECONDS"])
     except Exception:  # the index must never turn a saved post into an error page
         log.exception("search drain failed; the outbox keeps the work")
         db.session.rollback()
@@ -132,7 +165,7 @@ def _all_documents(batch: int = 500) -> Iterator[index.Document]:
     last = 0
     while True:
         posts = list(db.session.execute(
-            select(Post).options(joinedload(Post.thread).joinedload(Thread.theme))
+            select(Post).options(joinedload(Post.thread).joinedload(Thread.theme), selectinload(Post.files))
             .where(Post.id > last).order_by(Post.id).limit(batch)
         ).scalars())
         if not posts:
@@ -200,6 +233,13 @@ def check_index() -> IndexReport:
     (by the stored fingerprint; reads each post's row once, builds no document)."""
     stored = index.stored_documents()
     report = IndexReport()
+    attached: dict[int, list] = {}
+    for file in db.session.execute(
+            select(StoredFile.post_id, StoredFile.id, StoredFile.sha256, FileContent.text_state)
+            .join(FileContent, FileContent.sha256 == StoredFile.sha256)
+            .where(StoredFile.use == FileUse.POST, StoredFile.removed_at.is_(None))
+            .order_by(StoredFile.position, StoredFile.id)):
+        attached.setdefault(file.post_id, []).append((file.id, file.sha256, file.text_state))
     rows = db.session.execute(
         select(Post.id, Post.thread_id, Post.position, Post.body_html, Post.author_role, Post.author_prefecture,
                Post.created_at, Post.status, Thread.title, Thread.is_locked, Thread.is_closed,
@@ -215,7 +255,8 @@ def check_index() -> IndexReport:
         visible = row.status == Visibility.VISIBLE and row.thread_status == Visibility.VISIBLE
         status = "locked" if row.is_locked or row.is_closed else "open"
         expected = fingerprint(row.thread_id, row.title if row.position == 1 else "", row.body_html, row.slug,
-                               row.author_role.value, row.author_prefecture, status, visible, row.created_at)
+                               row.author_role.value, row.author_prefecture, status, visible, row.created_at,
+                               attachments_signature(attached.get(row.id, [])))
         indexed_visible, indexed_fingerprint = stored[row.id]
         if indexed_fingerprint != expected:
             report.stale.add(row.id)

@@ -8,7 +8,7 @@ from datetime import date
 from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import text
 from ..dates import day_bounds
@@ -18,7 +18,7 @@ from . import index, paging
 from .analysis import highlight_spans
 from .engine import is_exact
 from .syntax import ParsedQuery, highlight_terms, matches_exactly, parse
-from .indexing import document_for
+from .indexing import ATTACHMENT_NAME_END, ATTACHMENT_START, attached_text, document_for
 
 CHECK_DEPTH = 500  # candidates checked with matches_exactly at least, for queries whose words have several tokens
 CHECK_BATCH = 100  # candidates loaded from the database at a time
@@ -42,6 +42,7 @@ class Hit:
     post: Post
     snippet: Markup
     title: Markup  # the thread title, matches marked
+    attachment: str | None = None  # the name of the attached file the snippet comes from (「添付ファイル『…』の中」)
 
 
 @dataclass
@@ -108,7 +109,7 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
         page_posts = _load(page_ids, filters.include_hidden)  # the database has the last word on each hit
         total, exact, timed_out = hits.total - (len(page_ids) - len(page_posts)), not hits.timed_out, hits.timed_out
     terms = highlight_terms(parsed)
-    results.hits = [Hit(post, snippet(_text_of(post), terms), marked(post.thread.title, terms)) for post in page_posts]
+    results.hits = [_hit(post, terms) for post in page_posts]
     results.total, results.exact, results.timed_out = total, exact, timed_out
     results.pages = min(max(1, -(-results.total // per_page)), results.page if stopped else last)
     results.reachable = last * per_page
@@ -146,14 +147,27 @@ def _load(ids: list[int], include_hidden: bool) -> list[Post]:
         return []
     posts = {post.id: post for post in db.session.execute(
         select(Post)
-        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme))
+        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme), selectinload(Post.files))
         .where(Post.id.in_(ids))
     ).scalars()}
     return [posts[i] for i in ids if i in posts and (include_hidden or posts[i].is_public)]
 
 
-def _text_of(post: Post) -> str:
-    return text.plain_text(post.body_html)
+def _hit(post: Post, terms: list[str]) -> Hit:
+    """The snippet comes from the post's text, or, when only an attached file's text matches, from that file's."""
+    parts = sections(text.plain_text(post.body_html) + attached_text(post))
+    source, plain = next(((name, part) for name, part in parts if highlight_spans(part, terms)), parts[0])
+    return Hit(post, snippet(plain, terms), marked(post.thread.title, terms), source)
+
+
+def sections(body: str) -> list[tuple[str | None, str]]:
+    """A document's body cut into (None, the post's own text) and (file name, its text) for each attached file."""
+    own, *files = body.split("\n" + ATTACHMENT_START)
+    parts: list[tuple[str | None, str]] = [(None, own)]
+    for part in files:
+        name, _, content = part.partition(ATTACHMENT_NAME_END)
+        parts.append((name, content.replace("\f", " ")))
+    return parts
 
 
 def snippet(plain: str, terms: list[str], width: int = 160) -> Markup:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..database import unit_of_work
 from ..extensions import db
@@ -171,3 +171,21 @@ def read_waiting(post_ids: Iterable[int], *, seconds: float | None = None) -> se
                 content.read_at = utcnow()
         done.add(sha256)
     return {post_id for post_id, sha256, _type in waiting if sha256 not in done}
+
+
+def queue_unread(*, again: bool = False) -> int:
+    """Queue for the search outbox every post with a file not read yet (or, `again`, with any file that has
+    text to read: they are read anew); returns how many posts."""
+    from ..search import indexing
+
+    with unit_of_work():
+        if again:
+            db.session.execute(update(FileContent).where(FileContent.text_state != TextState.NO_TEXT)
+                               .values(text_state=TextState.WAITING, text=None, pages=None, read_at=None))
+        post_ids = sorted(set(db.session.execute(
+            select(StoredFile.post_id).join(FileContent, FileContent.sha256 == StoredFile.sha256)
+            .where(StoredFile.use == FileUse.POST, StoredFile.post_id.is_not(None),
+                   FileContent.text_state == TextState.WAITING)).scalars()))
+        for post_id in post_ids:
+            indexing.queue_post(post_id)
+    return len(post_ids)

@@ -46,9 +46,14 @@ class FileContent(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))  # detected from the content, never the name
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     text_state: Mapped[TextState] = mapped_column(str_enum(TextState), default=TextState.WAITING, index=True)
-    text: Mapped[str | None] = mapped_column(Text)  # what search reads, pages separated by form feeds
+    # What search reads, pages separated by form feeds (loaded only when asked for: pages list files by the dozen).
+    text: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="text")
     pages: Mapped[int | None]  # of a PDF or a presentation, for the figures of the benchmark
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The text as search's exact check compares it (search.indexing.match_forms), made once by the drain;
+    # `search_form_version` names the text analysis it was made with (another one: made again when needed).
+    search_form: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_group="text")
+    search_form_version: Mapped[str | None] = mapped_column(String(32))
 
 
 class StoredFile(db.Model):

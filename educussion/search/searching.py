@@ -1,6 +1,7 @@
 """Searching: a user's query and filters → posts in rank order, with highlighted snippets."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -8,17 +9,17 @@ from datetime import date
 from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import text
 from ..dates import day_bounds
 from ..extensions import db
-from ..models import Post, SearchOutbox, Thread, Visibility
+from ..models import Post, SearchOutbox, StoredFile, Thread, Visibility
 from . import index, paging
-from .analysis import highlight_spans
+from .analysis import highlight_spans, normalise
 from .engine import is_exact
-from .syntax import ParsedQuery, highlight_terms, matches_exactly, parse
-from .indexing import ATTACHMENT_NAME_END, ATTACHMENT_START, attached_text, document_for
+from .syntax import ParsedQuery, highlight_terms, matches_forms, parse, text_forms
+from .indexing import ATTACHMENT_NAME_END, ATTACHMENT_START, attached_text, attachment_forms, document_for
 
 CHECK_DEPTH = 500  # candidates checked with matches_exactly at least, for queries whose words have several tokens
 CHECK_BATCH = 100  # candidates loaded from the database at a time
@@ -134,8 +135,8 @@ def _matching(parsed: ParsedQuery, ids: list[int], include_hidden: bool) -> list
     """The posts of `ids` that this reader may see and whose text matches `parsed` exactly, in that order."""
     kept = []
     for post in _load(ids, include_hidden):
-        document = document_for(post)
-        if matches_exactly(parsed, [document.title, document.body]):
+        title = document_for(post).title
+        if matches_forms(parsed, text_forms([title, text.plain_text(post.body_html)]) + attachment_forms(post)):
             kept.append(post)
     return kept
 
@@ -147,17 +148,43 @@ def _load(ids: list[int], include_hidden: bool) -> list[Post]:
         return []
     posts = {post.id: post for post in db.session.execute(
         select(Post)
-        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme), selectinload(Post.files))
+        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme),
+                 joinedload(Post.files).joinedload(StoredFile.content).undefer_group("text"))
         .where(Post.id.in_(ids))
-    ).scalars()}
+    ).unique().scalars()}
     return [posts[i] for i in ids if i in posts and (include_hidden or posts[i].is_public)]
 
 
+CHUNK = 2000  # characters of an attached file's text marked at a time (marking costs ~7 µs a character)
+_RUN = re.compile(r"[^\W_]+")
+
+
 def _hit(post: Post, terms: list[str]) -> Hit:
-    """The snippet comes from the post's text, or, when only an attached file's text matches, from that file's."""
+    """The snippet comes from the post's text, or, when only an attached file's text matches, from the first
+    passage of that file that does. A passage is marked only when the longest run of each word's letters is in
+    it (a plain `in` on the normalised text): a file of 20 pages is not marked character by character."""
+    keys = [max(_RUN.findall(term), key=len) for term in terms if _RUN.search(term)]
     parts = sections(text.plain_text(post.body_html) + attached_text(post))
-    source, plain = next(((name, part) for name, part in parts if highlight_spans(part, terms)), parts[0])
-    return Hit(post, snippet(plain, terms), marked(post.thread.title, terms), source)
+    for name, part in parts:
+        for passage in ([part] if name is None else _passages(part)):
+            if name is not None and keys and not any(key in normalise(passage) for key in keys):
+                continue
+            if highlight_spans(passage, terms):
+                return Hit(post, snippet(passage, terms), marked(post.thread.title, terms), name)
+    return Hit(post, snippet(parts[0][1], terms), marked(post.thread.title, terms), None)
+
+
+def _passages(plain: str) -> list[str]:
+    """An attached file's text in pieces of at most CHUNK characters, cut at page or line ends where it can."""
+    pieces: list[str] = []
+    for page in plain.split("\f"):
+        while len(page) > CHUNK:
+            cut = page.rfind("\n", CHUNK // 2, CHUNK)
+            cut = cut if cut > 0 else CHUNK
+            pieces.append(page[:cut])
+            page = page[cut:]
+        pieces.append(page)
+    return pieces
 
 
 def sections(body: str) -> list[tuple[str | None, str]]:
@@ -166,7 +193,7 @@ def sections(body: str) -> list[tuple[str | None, str]]:
     parts: list[tuple[str | None, str]] = [(None, own)]
     for part in files:
         name, _, content = part.partition(ATTACHMENT_NAME_END)
-        parts.append((name, content.replace("\f", " ")))
+        parts.append((name, content))
     return parts
 
 

@@ -62,6 +62,8 @@ def upgrade():
         sa.Column('text', sa.Text(), nullable=True),
         sa.Column('pages', sa.Integer(), nullable=True),
         sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('search_form', sa.Text(), nullable=True),
+        sa.Column('search_form_version', sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint('sha256', name=op.f('pk_file_contents')),
     )
     with op.batch_alter_table('file_contents', schema=None) as batch_op:

@@ -345,3 +345,21 @@ def test_extraction_left_for_later_is_finished_by_the_next_drain(make_app):
         indexing.sync()
         assert [hit.post.id for hit in searching.search("充電保管庫", searching.Filters()).hits] == [post.id]
         db.session.remove()
+
+
+def test_a_refused_request_names_the_files_to_choose_again(make_app):
+    """A form refused before it is read (its session ended: the CSRF check fails) keeps the text as a draft; the
+    files cannot be kept, and the page says which ones to choose again."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        client = app.test_client()
+        user = make_user(Role.MAYOR)
+        thread = make_thread()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+        response = _reply(client, thread.id, [("計画書.pdf", pdf_bytes(PLAN))], body="書きかけの返信")
+        page = html(response)
+        assert response.status_code == 400 and "書きかけの返信" in page
+        assert "選んだファイル（計画書.pdf）は保存できませんでした" in page
+        assert db.session.execute(select(func.count(StoredFile.id))).scalar_one() == 0
+        db.session.remove()

@@ -45,7 +45,7 @@ ACCEPTED_FILES = ".pdf,.png,.jpg,.jpeg,.webp,.docx,.xlsx,.pptx,.csv,.txt"
 
 
 def _files_field():
-    return MultipleFileField(_l("Attachments"), description=FILES_HELP, render_kw={"accept": ACCEPTED_FILES})
+    return MultipleFileField(_l("Add files"), description=FILES_HELP, render_kw={"accept": ACCEPTED_FILES})
 
 
 class _PostingForm(Form):

@@ -48,7 +48,7 @@ def test_the_plain_file_input_works_without_javascript(seed_thread, seed_people,
     page.goto(f"{server}/threads/{seed_thread}")
     expect(page.locator(".dropzone")).to_have_count(0)
     page.get_by_label("返信内容").fill("")  # an error: the file is kept for the next try
-    page.get_by_label("添付ファイル", exact=True).set_input_files(
+    page.get_by_label("ファイルを追加").set_input_files(
         files=[{"name": "名簿.csv", "mimeType": "text/csv", "buffer": "学校,台数\n多久小,120\n".encode()}])
     page.get_by_role("button", name="投稿する").click()
     expect(page.get_by_label("名簿.csv")).to_be_checked()

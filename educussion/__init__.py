@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from .board.views import bp as board_bp
     from .export.views import bp as export_bp
     from .feeds.views import bp as feeds_bp
+    from .files.views import bp as files_bp
     from .moderation.views import bp as moderation_bp
     from .summaries.views import bp as summaries_bp
     from .notifications.views import bp as notifications_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(summaries_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(two_step_bp)
+    app.register_blueprint(files_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -118,6 +120,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import i18n, text
+    from .files import display as file_display
     from .forms import max_length_of
     from .limits import limit_note
     from .permissions import TEMPLATE_PREDICATES
@@ -126,6 +129,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(max_length_of=max_length_of, limit_note=limit_note)
     app.jinja_env.filters["excerpt"] = text.excerpt
     i18n.register_template_helpers(app)
+    file_display.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

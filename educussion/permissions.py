@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .models import Post, Report, ReportStatus, Role, Theme, Thread, User, Visibility
+from .models import FileUse, Post, Report, ReportStatus, Role, StoredFile, Theme, Thread, User, Visibility
 
 
 def _is_logged_in(user: User | None) -> bool:
@@ -243,6 +243,29 @@ def can_follow_thread(user: User | None, thread: Thread) -> bool:
     return why_not_follow_thread(user, thread) is None
 
 
+def why_not_download(user: User | None, file: StoredFile) -> str | None:
+    """A file is seen exactly when what it belongs to is: a post's file by those who may read the post (a
+    hidden or pending post's files by its author and moderators only; a file taken off by an edit, with
+    the history), evidence by the secretariat, a pending upload by its uploader."""
+    refused = _("This file is not available to you.")
+    if file.use == FileUse.POST and file.post is not None:
+        post = file.post
+        if not (can_view_thread(user, post.thread) and can_read_post_body(user, post)):
+            return refused
+        if file.removed_at is not None and not can_view_history(user, post):
+            return refused
+        return None
+    if file.use == FileUse.EVIDENCE:
+        return None if can_manage_members(user) else refused
+    if file.use == FileUse.PENDING and _is_logged_in(user) and file.uploaded_by_id == user.id:
+        return None
+    return refused
+
+
+def can_download(user: User | None, file: StoredFile) -> bool:
+    return why_not_download(user, file) is None
+
+
 def needs_two_step(user: User | None) -> bool:
     """Members of TWO_STEP_REQUIRED_ROLES (the secretariat: it sees phone numbers and evidence files) must
     log in with two-step verification; everyone else may."""
@@ -260,6 +283,7 @@ TEMPLATE_PREDICATES = {
     "can_mark_helpful": can_mark_helpful,
     "can_summarise": can_summarise,
     "can_edit_post": can_edit_post,
+    "can_download": can_download,
     "can_manage_members": can_manage_members,
     "can_manage_moderation": can_manage_moderation,
     "can_moderate": can_moderate,

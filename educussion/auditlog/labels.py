@@ -30,6 +30,7 @@ ACTION_LABELS = {
     AuditAction.INVITATION_ACCEPTED: _l("Invitation accepted"),
     AuditAction.MUNICIPALITIES_LOADED: _l("Municipality list loaded"),
     AuditAction.THREAD_CREATED: _l("Thread created"),
+    AuditAction.FILE_ERASED: _l("File erased"),
     AuditAction.POST_CREATED: _l("Reply posted"),
     AuditAction.POST_EDITED: _l("Post edited"),
     AuditAction.POST_EDITED_BY_MODERATOR: _l("Post edited by a moderator"),
@@ -85,6 +86,7 @@ GROUP_LABELS = {
     "audit.": _l("Audit log"),
     "export.": _l("Summary exports"),
     "maintenance.": _l("Maintenance"),
+    "file.": _l("Files"),
 }
 
 # target_type is the model's class name in lower case, or the plain string the service named.
@@ -100,6 +102,7 @@ TARGET_TYPE_LABELS = {
     "audit log": _l("Audit log"),
     "summary": _l("Discussion summary"),
     "retention": _l("Records past their retention period"),
+    "storedfile": _l("File"),
 }
 
 
@@ -271,6 +274,7 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
         "%(added)d added, %(updated)d updated, %(adopted)d existing organisations linked",
         added=int(p["added"]), updated=int(p["updated"]), adopted=int(p["adopted"])),
     AuditAction.THREAD_CREATED: lambda p: _maybe_held(p["title"], p),
+    AuditAction.FILE_ERASED: lambda p: str(p["name"]),
     AuditAction.POST_CREATED: lambda p: _maybe_held(p["excerpt"], p),
     AuditAction.POST_EDITED: lambda p: _maybe_held(_version(p), p),
     AuditAction.POST_EDITED_BY_MODERATOR: _version,

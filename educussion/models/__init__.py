@@ -12,6 +12,7 @@ from .accounts import (
 )
 from .audit import AuditAction, AuditEntry
 from .drafts import Draft, DraftKind
+from .files import FileContent, FileUse, StoredFile, TextState
 from .board import (OUTCOME_LABELS, HelpfulMark, Outcome, Post, PostRevision, Theme, Thread, ThreadConclusion,
                     Visibility)
 from .mail import OutgoingMail
@@ -47,6 +48,10 @@ __all__ = [
     "REPORT_REASON_LABELS",
     "Delivery",
     "Draft",
+    "FileContent",
+    "FileUse",
+    "StoredFile",
+    "TextState",
     "DraftKind",
     "Follow",
     "ModerationSettings",

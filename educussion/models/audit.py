@@ -29,6 +29,7 @@ class AuditAction(str, enum.Enum):
     INVITATION_ACCEPTED = "invitation.accepted"
     MUNICIPALITIES_LOADED = "organisations.municipalities_loaded"
     THREAD_CREATED = "thread.created"
+    FILE_ERASED = "file.erased"
     POST_CREATED = "post.created"
     POST_EDITED = "post.edited"
     POST_EDITED_BY_MODERATOR = "post.moderator_edited"

@@ -19,6 +19,7 @@ search_cli = AppGroup("search", help="The full-text search index.")
 export_cli = AppGroup("export", help="Discussion summaries for meetings and proposals.")
 notify_cli = AppGroup("notify", help="Notification mails: sending and digests.")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping: deleting old records.")
+site_cli = AppGroup("site", help="The council's site: pages, news and contact details.")
 backup_cli = AppGroup("backup", help="Back up and restore a SQLite instance (database, evidence files, search index).")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
@@ -321,6 +322,16 @@ def backup_restore_command(folder: str) -> None:
         click.echo(f"{indexed} posts from the search outbox indexed.")
 
 
+@site_cli.command("defaults")
+def site_defaults_command() -> None:
+    """Store the default texts of the site's pages (about, join, contact, privacy, terms, accessibility) and the home
+    page's statement, where nothing is stored yet: the first version of each, for the secretariat to edit."""
+    from .site import services as site_services
+
+    stored = site_services.load_defaults()
+    click.echo(f"{stored} default texts stored." if stored else "Every page already has its text; nothing changed.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
@@ -331,3 +342,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(maintenance_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(site_cli)

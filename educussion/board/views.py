@@ -74,8 +74,9 @@ def post_url(post, **kwargs) -> str:
     )
 
 
-@bp.get("/")
+@bp.get("/board")
 def index():
+    """The board's own index (its themes and recent threads; the site's home at / shows them too)."""
     return render_template("board/index.html", themes=queries.themes(), recent=queries.recent_threads(10))
 
 

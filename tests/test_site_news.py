@@ -285,3 +285,16 @@ def test_the_feed_carries_public_entries_with_absolute_links(app, client, now, e
     assert root.find(f"{ATOM}link[@rel='self']").get("href") == "https://board.example.jp/news/feed.atom"
     assert root.find(f"{ATOM}entry/{ATOM}category").get("label") == "お知らせ"
     assert 'href="/news/feed.atom"' in html(client.get("/news"))
+
+
+def test_the_secretariat_gives_the_site_editor_role_from_the_command_line(app, runner):
+    from educussion.permissions import can_edit_site, can_manage_site
+
+    user = make_user(role=None, email="koho@example.jp")
+    result = runner.invoke(args=["accounts", "set-role", "koho@example.jp", "site_editor",
+                                 "--org", "全国ICT教育首長協議会 事務局", "--title", "広報担当"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    user = db.session.get(type(user), user.id)
+    assert user.role == Role.SITE_EDITOR and user.role.label == "広報担当"
+    assert can_edit_site(user) and not can_manage_site(user)

@@ -115,7 +115,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from .errors import register_error_handlers as register
+    from .error_pages import register_error_handlers as register
 
     register(app)
 

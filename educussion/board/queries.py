@@ -80,10 +80,6 @@ def thread_posts(thread: Thread, page: int | None, per_page: int, viewer: User |
     return Page(list(db.session.execute(query).scalars()), number, per_page, thread.last_position)
 
 
-def page_of_position(position: int, per_page: int) -> int:
-    return (position - 1) // per_page + 1
-
-
 def post_by_id(post_id: int) -> Post | None:
     query = select(Post).options(joinedload(Post.thread).joinedload(Thread.theme)).filter_by(id=post_id)
     return db.session.execute(query).scalar()

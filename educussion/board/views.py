@@ -15,10 +15,12 @@ from ..errors import InvalidInput, PermissionDenied
 from ..extensions import login_manager
 from ..forms import attach_error
 from ..models import DraftKind, Visibility
+from ..pagination import page_of_position
 from ..params import page_arg, safe_int
 from ..permissions import (can_edit_post, can_read_post_body, can_view_thread,
                            why_not_edit_post, why_not_start_thread, why_not_view_history)
 from ..notifications import queries as notification_queries
+from ..urls import post_url
 from . import diff, queries, services
 from .forms import DraftForm, EditPostForm, ReplyForm, ThreadForm
 
@@ -65,13 +67,6 @@ def _restore_draft(kind: DraftKind, target, form) -> bool:
     if "title" in form and draft.title:
         form.title.data = draft.title
     return True
-
-
-def post_url(post, **kwargs) -> str:
-    page = queries.page_of_position(post.position, current_app.config["POSTS_PER_PAGE"])
-    return url_for(
-        "board.show_thread", thread_id=post.thread_id, page=page if page > 1 else None, _anchor=post.anchor, **kwargs
-    )
 
 
 @bp.get("/board")
@@ -150,7 +145,7 @@ def reply_form(thread_id: int):
     """The reply form's address opened as a page (after logging in again, a bookmark): the thread's last
     page at its reply form, where the draft is restored."""
     thread = _viewable_thread(thread_id)
-    last = queries.page_of_position(thread.last_position, current_app.config["POSTS_PER_PAGE"])
+    last = page_of_position(thread.last_position, current_app.config["POSTS_PER_PAGE"])
     return redirect(url_for("board.show_thread", thread_id=thread.id, page=last if last > 1 else None,
                             _anchor="reply"))
 

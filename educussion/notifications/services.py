@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -182,6 +182,12 @@ def _delivery(user: User, kind: NotificationKind) -> Delivery | None:
     return delivery
 
 
+def _render_mail(name: str, **context) -> str:
+    """A mail's text from its template, with the given context only: not Flask's render_template, whose
+    context processors would add the request and the signed-in member (the poster, not the reader)."""
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def _mail_one(user: User, note: Notification, post: Post | None) -> None:
     topic = TOPIC_OF[note.kind]
     with force_locale(user.locale or "ja"):
@@ -194,8 +200,8 @@ def _mail_one(user: User, note: Notification, post: Post | None) -> None:
                        unsubscribe_url=absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, topic)))
         # A subject line is a heading: no closing 「。」
         mail.queue(user.email, _("[Educussion] %(what)s", what=what.rstrip("。.")),
-                   render_template("mail/notification.txt", **context),
-                   html=render_template("mail/notification.html", **context),
+                   _render_mail("mail/notification.txt", **context),
+                   html=_render_mail("mail/notification.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])
 
 
@@ -348,5 +354,5 @@ def _mail_digest(user: User, frequency: Delivery, notes: list[Notification]) -> 
                        unsubscribe_url=absolute_url("notifications.unsubscribe",
                                                     token=unsubscribe_token(user, "all")))
         mail.queue(user.email, _("[Educussion] %(what)s (%(count)d)", what=title, count=len(notes)),
-                   render_template("mail/digest.txt", **context), html=render_template("mail/digest.html", **context),
+                   _render_mail("mail/digest.txt", **context), html=_render_mail("mail/digest.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])

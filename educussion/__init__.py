@@ -94,9 +94,12 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .orgs.views import bp as orgs_bp
     from .search.views import bp as search_bp
+    from .site.views import editor_bp as site_editor_bp
+    from .site.views import public_bp as site_bp
     from .twostep.views import bp as two_step_bp
     from .verification.views import bp as verification_bp
 
+    app.register_blueprint(site_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(verification_bp)
@@ -110,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(two_step_bp)
     app.register_blueprint(files_bp)
+    app.register_blueprint(site_editor_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -124,9 +128,10 @@ def register_template_helpers(app: Flask) -> None:
     from .forms import max_length_of
     from .limits import limit_note
     from .permissions import TEMPLATE_PREDICATES
+    from .site.queries import contact
 
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-    app.jinja_env.globals.update(max_length_of=max_length_of, limit_note=limit_note)
+    app.jinja_env.globals.update(max_length_of=max_length_of, limit_note=limit_note, site_contact=contact)
     app.jinja_env.filters["excerpt"] = text.excerpt
     i18n.register_template_helpers(app)
     file_display.register(app)

@@ -21,6 +21,7 @@ notify_cli = AppGroup("notify", help="Notification mails: sending and digests.")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping: deleting old records.")
 files_cli = AppGroup("files", help="The file store: attachments and evidence.")
 backup_cli = AppGroup("backup", help="Back up and restore a SQLite instance (database, stored files, search index).")
+site_cli = AppGroup("site", help="The council's site: pages, news and contact details.")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -362,6 +363,16 @@ def files_text_command(everything: bool) -> None:
     click.echo(f"Queued {posts} posts with unread files; indexed {done} posts.")
 
 
+@site_cli.command("defaults")
+def site_defaults_command() -> None:
+    """Store the default texts of the site's pages (about, join, contact, privacy, terms, accessibility) and the home
+    page's statement, where nothing is stored yet: the first version of each, for the secretariat to edit."""
+    from .site import services as site_services
+
+    stored = site_services.load_defaults()
+    click.echo(f"{stored} default texts stored." if stored else "Every page already has its text; nothing changed.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
@@ -373,3 +384,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(maintenance_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(site_cli)

@@ -10,7 +10,7 @@ from typing import Any
 # The key this project once published as its development default: refused everywhere.
 PUBLISHED_SECRET_KEYS = frozenset({"dev-only-not-secret"})
 SECRET_KEY_FILE = "secret_key"  # in the instance folder, made on first start when SECRET_KEY is not set
-ROLES = ("mayor", "municipal_staff", "company", "academic", "secretariat")
+ROLES = ("mayor", "municipal_staff", "company", "academic", "secretariat", "site_editor")
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -110,6 +110,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # The secretariat's contact, at the foot of every mail.
         "CONTACT_EMAIL": env.get("EDUCUSSION_CONTACT_EMAIL") or env.get("EDUCUSSION_MAIL_FROM", "board@example.jp"),
         "CONTACT_PHONE": env.get("EDUCUSSION_CONTACT_PHONE", ""),
+        # The site's contact details (edited in サイト管理, which wins over the two above) are read again after this.
+        "SITE_SETTINGS_SECONDS": _int(env.get("EDUCUSSION_SITE_SETTINGS_SECONDS"), 30),
+        "NEWS_PER_PAGE": _int(env.get("EDUCUSSION_NEWS_PER_PAGE"), 20),
         "SMTP_HOST": env.get("EDUCUSSION_SMTP_HOST", ""),
         "SMTP_PORT": _int(env.get("EDUCUSSION_SMTP_PORT"), 587),
         "SMTP_USER": env.get("EDUCUSSION_SMTP_USER", ""),

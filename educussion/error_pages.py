@@ -22,7 +22,7 @@ _FORM_PAGES = {
     "notifications.mark_read": "notifications.index",
     "notifications.mark_all_read": "notifications.index",
     "accounts.change_password": "accounts.profile",
-    "accounts.logout": "board.index",
+    "accounts.logout": "site.home",
     "moderation.add_word": "moderation.settings",
     "moderation.add_preset": "moderation.settings",
     "moderation.revoke": "moderation.moderators",

@@ -266,6 +266,26 @@ def can_download(user: User | None, file: StoredFile) -> bool:
     return why_not_download(user, file) is None
 
 
+# ---------------------------------------------------------------- the council's site
+
+SITE_EDITOR_ROLES = (Role.SECRETARIAT, Role.SITE_EDITOR)
+
+
+def can_edit_site(user: User | None) -> bool:
+    """News and documents (「サイト管理」): the secretariat and the 広報担当 (site editor), who does not moderate."""
+    return _is_active_member(user) and user.role in SITE_EDITOR_ROLES
+
+
+def can_manage_site(user: User | None) -> bool:
+    """The site's pages (about, privacy, …) and the contact details: the secretariat."""
+    return _is_active_member(user) and user.role == Role.SECRETARIAT
+
+
+def can_read_members_documents(user: User | None) -> bool:
+    """Documents for members only: verified members."""
+    return _is_member(user)
+
+
 def needs_two_step(user: User | None) -> bool:
     """Members of TWO_STEP_REQUIRED_ROLES (the secretariat: it sees phone numbers and evidence files) must
     log in with two-step verification; everyone else may."""
@@ -284,6 +304,9 @@ TEMPLATE_PREDICATES = {
     "can_summarise": can_summarise,
     "can_edit_post": can_edit_post,
     "can_download": can_download,
+    "can_edit_site": can_edit_site,
+    "can_manage_site": can_manage_site,
+    "can_read_members_documents": can_read_members_documents,
     "can_manage_members": can_manage_members,
     "can_manage_moderation": can_manage_moderation,
     "can_moderate": can_moderate,

@@ -16,7 +16,7 @@ from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset({
-    "div", "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
+    "div", "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "img",
 })
 ALLOWED_ATTRIBUTES = {
@@ -52,15 +52,15 @@ _markdown = (
 HEADING_BASE = 3  # a post or a まとめ sits under the page's h1 and a section's h2: its headings start at h3
 
 
-def _fit_headings(tokens) -> None:
-    """Fit the text's headings under the page's outline: the highest level used becomes h3, the others follow
-    in order without skipping a level (「## 概要」 under an h2 is an h3; # then ### is h3 then h4)."""
+def _fit_headings(tokens, base: int = HEADING_BASE) -> None:
+    """Fit the text's headings under the page's outline: the highest level used becomes h3 (`base`), the others
+    follow in order without skipping a level (「## 概要」 under an h2 is an h3; # then ### is h3 then h4)."""
     used = sorted({token.tag for token in tokens if token.type == "heading_open"})
-    previous = HEADING_BASE - 1
+    previous = base - 1
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
-        level = min(HEADING_BASE + used.index(token.tag), previous + 1, 6)
+        level = min(base + used.index(token.tag), previous + 1, 6)
         token.tag = tokens[index + 2].tag = f"h{level}"  # heading_open, inline, heading_close
         previous = level
 
@@ -142,13 +142,15 @@ def _attached_image(renderer, tokens, idx, options, env):
 _markdown_with_images.add_render_rule("image", _attached_image)
 
 
-def render(source: str, images: Mapping[str, str] | None = None) -> str:
+def render(source: str, images: Mapping[str, str] | None = None, *, top_heading: int = HEADING_BASE) -> str:
     """Markdown source → HTML that is safe to show as it is. `images` maps the names of the post's attached
-    images to their addresses on this site: `![説明](写真.jpg)` shows that image, and nothing else can."""
+    images to their addresses on this site: `![説明](写真.jpg)` shows that image, and nothing else can. Its
+    headings start at h`top_heading` (h3: under a page's h1 and a section's h2; a page of the council's site,
+    whose text is the whole page, starts at h2)."""
     markdown = _markdown_with_images if images else _markdown
     env: dict = {"images": dict(images or {})}
     tokens = markdown.parse(source or "", env)
-    _fit_headings(tokens)
+    _fit_headings(tokens, max(2, min(top_heading, 6)))
     return _cleaner.clean(markdown.renderer.render(tokens, markdown.options, env)).strip()
 
 

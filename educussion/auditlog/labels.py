@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from ..models import (OUTCOME_LABELS, REPORT_REASON_LABELS, ROLE_LABELS, AuditAction, Outcome, ReportReason, Role,
                       WatchedWordAction, format_affiliation)
 from ..moderation.policy import hold_text
+from ..site.versions import field_label
 
 ACTION_LABELS = {
     AuditAction.USER_REGISTERED: _l("Account registered"),
@@ -71,6 +72,14 @@ ACTION_LABELS = {
     AuditAction.TWO_STEP_DISABLED: _l("Two-step verification turned off"),
     AuditAction.TWO_STEP_RECOVERY_CODE_USED: _l("Recovery code used to log in"),
     AuditAction.TWO_STEP_RESET: _l("Two-step verification reset by the secretariat"),
+    AuditAction.SITE_SETTINGS_CHANGED: _l("Contact details and statement changed"),
+    AuditAction.SITE_PAGE_EDITED: _l("Site page edited"),
+    AuditAction.NEWS_CREATED: _l("News entry created"),
+    AuditAction.NEWS_EDITED: _l("News entry edited"),
+    AuditAction.NEWS_PUBLISHED: _l("News entry published"),
+    AuditAction.NEWS_UNPUBLISHED: _l("News entry unpublished"),
+    AuditAction.NEWS_PINNED: _l("News entry pinned"),
+    AuditAction.NEWS_UNPINNED: _l("News entry unpinned"),
 }
 
 # Actions are grouped by the prefix of their value ("post.hidden" → "post.").
@@ -87,6 +96,7 @@ GROUP_LABELS = {
     "export.": _l("Summary exports"),
     "maintenance.": _l("Maintenance"),
     "file.": _l("Files"),
+    "site.": _l("The council's site"),
 }
 
 # target_type is the model's class name in lower case, or the plain string the service named.
@@ -103,6 +113,9 @@ TARGET_TYPE_LABELS = {
     "summary": _l("Discussion summary"),
     "retention": _l("Records past their retention period"),
     "storedfile": _l("File"),
+    "sitesettings": _l("Contact details and statement"),
+    "sitepage": _l("Site page"),
+    "newsentry": _l("News entry"),
 }
 
 
@@ -260,6 +273,22 @@ def _log_exported(p: dict) -> str:
     return text + " — " + _filters(p.get("filters") or {}, LOG_FILTER_LABELS)
 
 
+def _site_version(p: dict) -> str:
+    """「第3版（タイトル、本文）」: the version the change made and the fields it changed."""
+    text = _version(p)
+    changed = p.get("changed") or []
+    return text + (" — " + "、".join(field_label(name) for name in changed) if changed else "")
+
+
+def _news_published(p: dict) -> str:
+    from datetime import datetime
+
+    from ..i18n import format_when
+
+    when = format_when(datetime.fromisoformat(p["publish_at"]))
+    return (_("Scheduled for %(when)s", when=when) if p.get("scheduled") else _("Published on %(when)s", when=when))
+
+
 SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
     AuditAction.USER_EMAIL_CONFIRMED: lambda p: (
         _("by a password reset link") if p.get("by") == "password_reset" else ""),
@@ -301,6 +330,14 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
     AuditAction.THREAD_OUTCOME_SET: lambda p: _change(_label_of(OUTCOME_LABELS, Outcome, p["from"]),
                                                       _label_of(OUTCOME_LABELS, Outcome, p["to"])),
     AuditAction.SUMMARY_EXPORTED: _summary_exported,
+    AuditAction.SITE_SETTINGS_CHANGED: _site_version,
+    AuditAction.SITE_PAGE_EDITED: _site_version,
+    AuditAction.NEWS_CREATED: _site_version,
+    AuditAction.NEWS_EDITED: _site_version,
+    AuditAction.NEWS_PUBLISHED: _news_published,
+    AuditAction.NEWS_UNPUBLISHED: _version,
+    AuditAction.NEWS_PINNED: _version,
+    AuditAction.NEWS_UNPINNED: _version,
 }
 
 

@@ -92,8 +92,9 @@ def _kept_files(form) -> list:
     return file_services.pending_files(current_user, form.kept_files.data or []) if form.kept_files.data else []
 
 
-@bp.get("/")
+@bp.get("/board")
 def index():
+    """The board's own index (its themes and recent threads; the site's home at / shows them too)."""
     return render_template("board/index.html", themes=queries.themes(), recent=queries.recent_threads(10))
 
 

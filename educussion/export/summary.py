@@ -22,7 +22,7 @@ from ..models import (Organisation, Outcome, Post, Role, Theme, Thread, ThreadCo
 from ..urls import absolute_url
 
 BATCH = 100
-ROLE_ORDER = [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC, Role.SECRETARIAT]
+ROLE_ORDER = [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC, Role.SECRETARIAT, Role.SITE_EDITOR]
 EXPERT_ROLES = (Role.COMPANY, Role.ACADEMIC)
 NO_PREFECTURE = "―"  # participants without a prefecture (companies, universities); formats give it a label
 TOP_HELPFUL = 3

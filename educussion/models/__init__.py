@@ -33,6 +33,7 @@ from .moderation import (
     WatchedWordAction,
 )
 from .search import SearchLog, SearchOutbox
+from .site import NEWS_CATEGORY_LABELS, NewsCategory, NewsEntry, NewsStatus, SitePage, SiteSettings, SiteVersion
 from .security import LoginSession, LoginThrottle
 from .twostep import RecoveryCode, TwoStepSetting
 from .types import utcnow
@@ -72,6 +73,13 @@ __all__ = [
     "OrganisationKind",
     "OutgoingMail",
     "RequestStatus",
+    "NEWS_CATEGORY_LABELS",
+    "NewsCategory",
+    "NewsEntry",
+    "NewsStatus",
+    "SitePage",
+    "SiteSettings",
+    "SiteVersion",
     "SearchLog",
     "SearchOutbox",
     "Verification",

@@ -70,6 +70,14 @@ class AuditAction(str, enum.Enum):
     TWO_STEP_DISABLED = "user.two_step_disabled"
     TWO_STEP_RECOVERY_CODE_USED = "user.two_step_recovery_code_used"
     TWO_STEP_RESET = "user.two_step_reset"
+    SITE_SETTINGS_CHANGED = "site.settings_changed"
+    SITE_PAGE_EDITED = "site.page_edited"
+    NEWS_CREATED = "site.news_created"
+    NEWS_EDITED = "site.news_edited"
+    NEWS_PUBLISHED = "site.news_published"
+    NEWS_UNPUBLISHED = "site.news_unpublished"
+    NEWS_PINNED = "site.news_pinned"
+    NEWS_UNPINNED = "site.news_unpinned"
 
 
 class AuditEntry(db.Model):

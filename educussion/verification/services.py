@@ -50,6 +50,7 @@ ORGANISATION_KIND_FOR_ROLE = {
     Role.COMPANY: OrganisationKind.COMPANY,
     Role.ACADEMIC: OrganisationKind.UNIVERSITY,
     Role.SECRETARIAT: OrganisationKind.SECRETARIAT,
+    Role.SITE_EDITOR: OrganisationKind.SECRETARIAT,  # 広報担当: the council's office
 }
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # What a file's first bytes must be; its name and the browser's content type are not trusted.

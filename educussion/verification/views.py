@@ -268,4 +268,4 @@ def end_verification(user_id: int):
         flash(_("Please give a reason."), "error")
     if organisation_id:
         return redirect(url_for("orgs.show", organisation_id=organisation_id))
-    return redirect(url_for("board.index"))
+    return redirect(url_for("site.home"))

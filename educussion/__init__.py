@@ -92,6 +92,8 @@ def register_blueprints(app: Flask) -> None:
     from .summaries.views import bp as summaries_bp
     from .notifications.views import bp as notifications_bp
     from .orgs.views import bp as orgs_bp
+    from .proposals.meeting_views import bp as meetings_bp
+    from .proposals.views import bp as proposals_bp
     from .search.views import bp as search_bp
     from .twostep.views import bp as two_step_bp
     from .verification.views import bp as verification_bp
@@ -108,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(summaries_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(two_step_bp)
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(meetings_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from ..models import (OUTCOME_LABELS, REPORT_REASON_LABELS, ROLE_LABELS, AuditAction, Outcome, ReportReason, Role,
-                      WatchedWordAction, format_affiliation)
+from ..models import (AGENDA_RESULT_LABELS, OUTCOME_LABELS, REPORT_REASON_LABELS, REVIEW_ANSWER_LABELS, ROLE_LABELS,
+                      AgendaResult, AuditAction, Outcome, ReportReason, ReviewAnswer, Role, WatchedWordAction,
+                      format_affiliation)
 from ..moderation.policy import hold_text
 
 ACTION_LABELS = {
@@ -70,6 +71,28 @@ ACTION_LABELS = {
     AuditAction.TWO_STEP_DISABLED: _l("Two-step verification turned off"),
     AuditAction.TWO_STEP_RECOVERY_CODE_USED: _l("Recovery code used to log in"),
     AuditAction.TWO_STEP_RESET: _l("Two-step verification reset by the secretariat"),
+    AuditAction.PROPOSAL_CREATED: _l("Proposal created"),
+    AuditAction.PROPOSAL_DETAILS_CHANGED: _l("Proposal details changed"),
+    AuditAction.PROPOSAL_PARAGRAPH_ADDED: _l("Proposal paragraph added"),
+    AuditAction.PROPOSAL_PARAGRAPH_EDITED: _l("Proposal paragraph edited"),
+    AuditAction.PROPOSAL_PARAGRAPH_REMOVED: _l("Proposal paragraph removed"),
+    AuditAction.PROPOSAL_PARAGRAPH_MOVED: _l("Proposal paragraph moved"),
+    AuditAction.PROPOSAL_CITATION_ADDED: _l("Source cited in a proposal"),
+    AuditAction.PROPOSAL_CITATION_REMOVED: _l("Citation removed from a proposal"),
+    AuditAction.PROPOSAL_REVIEW_STARTED: _l("Proposal sent for review"),
+    AuditAction.PROPOSAL_REVIEW_ENDED: _l("Proposal review ended"),
+    AuditAction.PROPOSAL_COMMENTED: _l("Comment on a proposal"),
+    AuditAction.PROPOSAL_REWORDING_PROPOSED: _l("Rewording proposed"),
+    AuditAction.PROPOSAL_REWORDING_ACCEPTED: _l("Rewording accepted"),
+    AuditAction.PROPOSAL_REWORDING_REJECTED: _l("Rewording rejected"),
+    AuditAction.PROPOSAL_REVIEW_ANSWERED: _l("Review answered"),
+    AuditAction.PROPOSAL_REVIEW_REMINDED: _l("Reviewers reminded"),
+    AuditAction.PROPOSAL_APPROVED: _l("Proposal approved"),
+    AuditAction.PROPOSAL_SUBMITTED: _l("Proposal marked as submitted"),
+    AuditAction.MEETING_CREATED: _l("General meeting created"),
+    AuditAction.MEETING_ITEM_ADDED: _l("Agenda item added"),
+    AuditAction.MEETING_RESULT_RECORDED: _l("Agenda result recorded"),
+    AuditAction.MEETING_CARRIED_OVER: _l("Unresolved threads carried over"),
 }
 
 # Actions are grouped by the prefix of their value ("post.hidden" → "post.").
@@ -85,6 +108,8 @@ GROUP_LABELS = {
     "audit.": _l("Audit log"),
     "export.": _l("Summary exports"),
     "maintenance.": _l("Maintenance"),
+    "proposal.": _l("Proposals"),
+    "meeting.": _l("General meetings"),
 }
 
 # target_type is the model's class name in lower case, or the plain string the service named.
@@ -100,6 +125,8 @@ TARGET_TYPE_LABELS = {
     "audit log": _l("Audit log"),
     "summary": _l("Discussion summary"),
     "retention": _l("Records past their retention period"),
+    "proposal": _l("Proposal"),
+    "generalmeeting": _l("General meeting"),
 }
 
 
@@ -251,6 +278,20 @@ def _summary_exported(p: dict) -> str:
     return text + " " + _("(command line)") if p.get("command_line") else text
 
 
+def _fiscal_year(year: Any) -> str:
+    from ..dates import fiscal_year_label
+
+    return fiscal_year_label(int(year))
+
+
+def _cited(p: dict) -> str:
+    if p.get("post"):
+        what = _("post %(number)d", number=int(p["post"]))
+    else:
+        what = _("thread %(number)d", number=int(p["thread"]))
+    return f"{what} ({_version(p)})"
+
+
 def _log_exported(p: dict) -> str:
     text = ngettext("%(format)s, %(num)d row", "%(format)s, %(num)d rows", int(p["rows"]),
                     format=str(p["format"]).upper())
@@ -297,6 +338,32 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
     AuditAction.THREAD_OUTCOME_SET: lambda p: _change(_label_of(OUTCOME_LABELS, Outcome, p["from"]),
                                                       _label_of(OUTCOME_LABELS, Outcome, p["to"])),
     AuditAction.SUMMARY_EXPORTED: _summary_exported,
+    AuditAction.PROPOSAL_CREATED: lambda p: _fiscal_year(p["fiscal_year"]),
+    AuditAction.PROPOSAL_DETAILS_CHANGED: _version,
+    AuditAction.PROPOSAL_PARAGRAPH_ADDED: _version,
+    AuditAction.PROPOSAL_PARAGRAPH_EDITED: _version,
+    AuditAction.PROPOSAL_PARAGRAPH_REMOVED: _version,
+    AuditAction.PROPOSAL_PARAGRAPH_MOVED: _version,
+    AuditAction.PROPOSAL_CITATION_ADDED: _cited,
+    AuditAction.PROPOSAL_CITATION_REMOVED: _cited,
+    AuditAction.PROPOSAL_REVIEW_STARTED: lambda p: _("Round %(round)d, until %(date)s: %(names)s",
+                                                     round=int(p["round"]), date=p["deadline"],
+                                                     names="、".join(p["reviewers"])),
+    AuditAction.PROPOSAL_REVIEW_ANSWERED: lambda p: _label_of(REVIEW_ANSWER_LABELS, ReviewAnswer, p["answer"]),
+    AuditAction.PROPOSAL_REVIEW_REMINDED: lambda p: ngettext("%(num)d reviewer", "%(num)d reviewers",
+                                                             int(p["count"])),
+    AuditAction.PROPOSAL_REWORDING_ACCEPTED: lambda p: f"{p['author']} → {_version(p)}",
+    AuditAction.PROPOSAL_REWORDING_REJECTED: lambda p: p["author"],
+    AuditAction.PROPOSAL_COMMENTED: lambda p: p["excerpt"],
+    AuditAction.PROPOSAL_APPROVED: _version,
+    AuditAction.PROPOSAL_SUBMITTED: lambda p: f"{p['on']} ({_version(p)})",
+    AuditAction.MEETING_CREATED: lambda p: f"{p['held_on']} ({_fiscal_year(p['fiscal_year'])})",
+    AuditAction.MEETING_ITEM_ADDED: lambda p: p["item"],
+    AuditAction.MEETING_RESULT_RECORDED: lambda p: f"{p['item']}: " + _label_of(AGENDA_RESULT_LABELS, AgendaResult,
+                                                                                p["to"]),
+    AuditAction.MEETING_CARRIED_OVER: lambda p: ngettext(
+        "%(num)d thread of %(year)s", "%(num)d threads of %(year)s", len(p["threads"]),
+        year=_fiscal_year(p["from_year"])),
 }
 
 

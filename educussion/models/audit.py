@@ -87,7 +87,6 @@ class AuditAction(str, enum.Enum):
     PROPOSAL_REVIEW_REMINDED = "proposal.review_reminded"
     PROPOSAL_APPROVED = "proposal.approved"
     PROPOSAL_SUBMITTED = "proposal.submitted"
-    PROPOSAL_EXPORTED = "proposal.exported"
     MEETING_CREATED = "meeting.created"
     MEETING_ITEM_ADDED = "meeting.item_added"
     MEETING_RESULT_RECORDED = "meeting.result_recorded"

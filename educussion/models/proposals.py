@@ -50,7 +50,7 @@ class Section(str, enum.Enum):
 SECTION_LABELS = {
     Section.ISSUE: _l("Issues"),
     Section.CURRENT: _l("Current situation"),
-    Section.PROPOSAL: _l("Proposals"),
+    Section.PROPOSAL: _l("Proposed measures"),
     Section.REFERENCE: _l("References"),
 }
 SECTION_ORDER = list(Section)
@@ -293,7 +293,8 @@ class AgendaKind(str, enum.Enum):
         return str(AGENDA_KIND_LABELS[self])
 
 
-AGENDA_KIND_LABELS = {AgendaKind.REPORT: _l("Matters to report"), AgendaKind.DELIBERATION: _l("Matters for deliberation")}
+AGENDA_KIND_LABELS = {AgendaKind.REPORT: _l("Matters to report"),
+                      AgendaKind.DELIBERATION: _l("Matters for deliberation")}
 
 
 class AgendaResult(str, enum.Enum):
@@ -307,7 +308,7 @@ class AgendaResult(str, enum.Enum):
 
 
 AGENDA_RESULT_LABELS = {
-    AgendaResult.APPROVED: _l("Approved"),
+    AgendaResult.APPROVED: _l("Passed"),
     AgendaResult.CONTINUED: _l("Continued"),
     AgendaResult.REJECTED: _l("Voted down"),
 }

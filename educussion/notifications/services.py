@@ -47,8 +47,10 @@ TOPIC_LABELS = {
 DEFAULTS = {"replies": Delivery.IMMEDIATELY, "mentions": Delivery.IMMEDIATELY, "new_threads": Delivery.WEEKLY,
             "my_content": Delivery.IMMEDIATELY, "account": Delivery.IMMEDIATELY, "reports": Delivery.NEVER}
 TOPIC_OF = {kind: topic for topic, kinds in TOPICS.items() for kind in kinds}
-# Verification decisions already have their own mail (with the details); the notification is in-app only.
-OWN_MAIL = {K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED}
+# Verification decisions and review requests (意見照会) have their own mail (with the details: the deadline, the
+# secretariat's message); the notification is in-app only.
+OWN_MAIL = {K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED, K.PROPOSAL_REVIEW_REQUESTED,
+            K.PROPOSAL_REVIEW_REMINDER}
 UNSUBSCRIBE_SALT = "educussion.notifications.unsubscribe"
 
 
@@ -76,6 +78,8 @@ def describe(kind: NotificationKind, title: str, count: int = 1, who: str = "") 
         K.VERIFICATION_APPROVED: _("Your account has been verified. You can now post."),
         K.VERIFICATION_REJECTED: _("Your verification request was not approved."),
         K.CONCLUSION_ADDED: _("The secretariat has written a conclusion for your thread “%(title)s”."),
+        K.PROPOSAL_REVIEW_REQUESTED: _("The secretariat asks for your opinion on the draft proposal “%(title)s”."),
+        K.PROPOSAL_REVIEW_REMINDER: _("The deadline for your opinion on the draft proposal “%(title)s” is near."),
     }
     return messages[kind] % {"title": title, "count": count, "who": who}
 
@@ -146,14 +150,16 @@ def unsubscribe(token: str) -> tuple[User, str] | None:
 # ---------------------------------------------------------------- notifying
 
 def notify(user: User | None, kind: NotificationKind, *, thread: Thread | None = None, post: Post | None = None,
-           reason: str | None = None) -> Notification | None:
-    """Add a notification (and, if the member wants it at once, an e-mail) to the current transaction."""
+           reason: str | None = None, proposal=None) -> Notification | None:
+    """Add a notification (and, if the member wants it at once, an e-mail) to the current transaction.
+    `proposal`: a 提言 the notification is about (its title is kept as the notification's title)."""
     if user is None:
         return None
     thread = thread or (post.thread if post is not None else None)
+    title = thread.title if thread else (proposal.title if proposal is not None else "")
     note = Notification(user_id=user.id, kind=kind, thread_id=thread.id if thread else None,
-                        post_id=post.id if post else None, thread_title=thread.title if thread else "",
-                        reason=reason, created_at=utcnow())
+                        post_id=post.id if post else None, proposal_id=proposal.id if proposal is not None else None,
+                        thread_title=title, reason=reason, created_at=utcnow())
     db.session.add(note)
     db.session.execute(update(User).where(User.id == user.id)
                        .values(unread_notifications=User.unread_notifications + 1),

@@ -154,10 +154,10 @@ def add_paragraph(proposal: Proposal, *, actor: User, section: str, body: str, p
                                       updated_at=utcnow())
         db.session.add(paragraph)
         db.session.flush()
+        for thread in threads:  # a thread (its まとめ) first, then the posts within it
+            _add_citation(paragraph, actor, thread=thread)
         for post in posts:
             _add_citation(paragraph, actor, post=post)
-        for thread in threads:
-            _add_citation(paragraph, actor, thread=thread)
         db.session.expire(paragraph, ["citations"])
         version = _new_version(proposal, actor, "paragraph_added")
         audit.record(actor, AuditAction.PROPOSAL_PARAGRAPH_ADDED, proposal,

@@ -204,8 +204,8 @@ def test_citation_keeps_the_author_snapshot_and_survives_hide_and_move(app, peop
                           target=target)
     login_as(people.other)
     page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
-    assert "「共同調達について」への投稿" in page or "共同調達について" in page
-    assert f"/posts/{reply.id}" in page
+    assert "「共同調達について」への投稿" in page and f"/posts/{reply.id}" in page
+    assert "非表示になった投稿" not in page
 
 
 def test_citing_by_permalink_and_refusals(app, people):
@@ -402,6 +402,18 @@ def test_meeting_agenda_results_carry_over_and_docx(app, people, client, login_a
     with pytest.raises(InvalidInput):
         meetings.carry_over(later, actor=people.secretariat, from_year=dates.fiscal_year(TODAY), thread_ids=[thread.id])
 
+    login_as(people.secretariat)
+    old_too = make_thread(author=people.mayor, title="もう一つの前年度スレッド")
+    db.session.execute(Thread.__table__.update().where(Thread.id == old_too.id).values(
+        created_at=dates.fiscal_year_bounds(year)[0] + timedelta(days=20)))
+    db.session.commit()
+    page = client.get(f"/meetings/carry-over?year={year}").get_data(as_text=True)
+    assert "もう一つの前年度スレッド" in page and "前年度の未解決スレッド（継続審議）" in page
+    response = client.post("/meetings/carry-over", data={"year": str(year), "threads": [str(old_too.id)],
+                                                         "meeting": str(later.id)})
+    assert response.status_code == 302 and _fresh(Thread, old_too.id).outcome == Outcome.CONTINUED
+    assert meetings.parse_documents("外部 //evil.example/x") == [("外部 //evil.example/x", "")]
+
     login_as(people.company)
     page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "第1号議案　活動報告" in page and "第2号議案　提言案について" in page
@@ -414,4 +426,4 @@ def test_meeting_agenda_results_carry_over_and_docx(app, people, client, login_a
     assert "https://example.jp/docs/1.pdf" in "\n".join(p.text for p in document.paragraphs)
     assert "継続審議" in client.get(f"/meetings/{meeting.id}/print").get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == AuditAction.MEETING_CARRIED_OVER)).scalar_one() == 1
+        AuditEntry.action == AuditAction.MEETING_CARRIED_OVER)).scalar_one() == 2

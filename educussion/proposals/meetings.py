@@ -72,7 +72,8 @@ def parse_documents(lines: str) -> list[tuple[str, str]]:
         if not line:
             continue
         title, _space, address = line.rpartition(" ")
-        found.append((title.strip() or address, address) if address.startswith(("http://", "https://", "/"))
+        on_site = address.startswith("/") and not address.startswith("//")  # never another host's //address
+        found.append((title.strip() or address, address) if address.startswith(("http://", "https://")) or on_site
                      else (line, ""))
     return found
 

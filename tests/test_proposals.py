@@ -283,7 +283,7 @@ def test_who_reads_a_draft_and_an_approved_proposal(app, people, client, login_a
     assert page.status_code == 200 and "承認された課題の文章。" in page.get_data(as_text=True)
     listing = client.get("/proposals").get_data(as_text=True)
     assert "承認済みの提言" in listing and "次期GIGA端末更新" not in listing
-    assert client.get(f"/proposals/{draft.id}/proposal.docx").status_code == 403
+    assert client.get(f"/proposals/{draft.id}/download.docx").status_code == 403
     assert client.post(f"/proposals/{draft.id}/comments", data={"body": "x"}).status_code == 403
     login_as(people.mayor)  # the named reviewer
     page = client.get(f"/proposals/{draft.id}").get_data(as_text=True)
@@ -349,7 +349,7 @@ def test_docx_has_a4_headings_page_numbers_and_the_annex_of_the_citations(app, p
     services.cite(first, actor=people.secretariat, post_id=reply.id)  # cited twice: one annex entry, ※2 twice
     services.approve(_fresh(Proposal, proposal.id), actor=people.secretariat)
     login_as(people.other)
-    response = client.get(f"/proposals/{proposal.id}/proposal.docx")
+    response = client.get(f"/proposals/{proposal.id}/download.docx")
     assert response.status_code == 200 and response.headers["Content-Disposition"].endswith('.docx"')
     document = read_docx(io.BytesIO(response.data))
     section = document.sections[0]
@@ -419,7 +419,7 @@ def test_meeting_agenda_results_carry_over_and_docx(app, people, client, login_a
     assert "第1号議案　活動報告" in page and "第2号議案　提言案について" in page
     assert "結果：継続審議" in page and "次回に再審議" in page and "配布資料一式" in page
     assert page.index("活動報告") < page.index("提言案について")  # reports come first
-    document = read_docx(io.BytesIO(client.get(f"/meetings/{meeting.id}/agenda.docx").data))
+    document = read_docx(io.BytesIO(client.get(f"/meetings/{meeting.id}/download.docx").data))
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings[0] == ("Heading 1", "報告事項") and ("Heading 1", "審議事項") in headings
     assert any("提言案について" in text for _style, text in headings)

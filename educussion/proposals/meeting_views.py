@@ -191,7 +191,7 @@ def print_view(meeting_id: int):
                            link_text=link_text, dates=dates)
 
 
-@bp.get("/meetings/<int:meeting_id>/agenda.docx")
+@bp.get("/meetings/<int:meeting_id>/download.docx")
 @login_required
 def download_docx(meeting_id: int):
     meeting = _meeting(meeting_id)

@@ -578,7 +578,7 @@ def print_view(proposal_id: int):
                            date_text=dates.wareki(day))
 
 
-@bp.get("/proposals/<int:proposal_id>/proposal.docx")
+@bp.get("/proposals/<int:proposal_id>/download.docx")
 @login_required
 def download_docx(proposal_id: int):
     proposal, version, doc = _document_for_output(proposal_id)

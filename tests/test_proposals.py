@@ -255,6 +255,7 @@ def test_a_paragraph_started_from_a_threads_conclusion(app, people, client, logi
     login_as(people.secretariat)
     page = client.get(f"/threads/{thread.id}/to-proposal").get_data(as_text=True)
     assert "共同調達が有効である。" in page and "論点 #2" in page
+    assert "- 返信 1 です。（テスト教育システム株式会社 営業部長 鈴木 花子）" in page  # the key point, prefilled
     response = client.post(f"/threads/{thread.id}/to-proposal", data={
         "proposal": str(proposal.id), "section": "proposal", "body": "共同調達が有効である。",
         "post_ids": str(key.id), "thread_ids": str(thread.id)})

@@ -6,11 +6,13 @@ from collections import defaultdict
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import text
 from ..extensions import db
 from ..models import (AgendaItem, AgendaLink, GeneralMeeting, Post, Proposal, ProposalCitation, ProposalComment,
                       ProposalParagraph, ProposalReflection, ProposalReviewer, ProposalRewording, ProposalStatus,
                       ProposalVersion, Role, RewordingStatus, Thread, User, Visibility)
 from ..permissions import can_manage_proposals, is_secretariat
+from .document import author_label
 
 
 def proposal_by_id(proposal_id: int) -> Proposal | None:
@@ -98,15 +100,23 @@ def reviewer_candidates() -> list[User]:
 
 
 def conclusion_draft(thread: Thread) -> tuple[str, list[Post]]:
-    """A paragraph started from a thread: its latest まとめ and its key points (論点), and the key-point posts
-    to cite."""
+    """A paragraph started from a thread: the text of its latest まとめ followed by its key points (論点), and the
+    key-point posts to cite."""
     from ..board.queries import latest_conclusion
 
     conclusion = latest_conclusion(thread)
     key_points = list(db.session.execute(select(Post).options(joinedload(Post.author)).where(
         Post.thread_id == thread.id, Post.is_key_point.is_(True), Post.status == Visibility.VISIBLE)
         .order_by(Post.position)).scalars())
-    return (conclusion.body_source if conclusion else ""), key_points
+    lines = [conclusion.body_source] if conclusion else []
+    if key_points:  # the key points under the conclusion, each with who made it (the posts are cited too)
+        lines.append("\n".join(_key_point_line(post) for post in key_points))
+    return "\n\n".join(lines), key_points
+
+
+def _key_point_line(post: Post) -> str:
+    who = author_label(post.author_organisation, post.author_title, post.author.display_name)
+    return f"- {text.excerpt(post.body_html, 80)}（{who}）"
 
 
 def reflections(thread: Thread, viewer: User | None) -> list[Proposal]:

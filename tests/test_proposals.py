@@ -428,3 +428,25 @@ def test_meeting_agenda_results_carry_over_and_docx(app, people, client, login_a
     assert "継続審議" in client.get(f"/meetings/{meeting.id}/print").get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action == AuditAction.MEETING_CARRIED_OVER)).scalar_one() == 2
+
+
+def test_the_audit_log_reads_every_proposal_entry(app, people, client, login_as):
+    from educussion.auditlog.labels import summary_text
+
+    proposal, _thread, _reply, first, second = _drafted(people)
+    services.cite_by_address(first, actor=people.secretariat, address=f"/threads/{_thread.id}")
+    services.start_review(proposal, actor=people.secretariat, reviewer_ids=[people.mayor.id],
+                          deadline=TODAY + timedelta(days=1))
+    services.answer_review(_fresh(Proposal, proposal.id), actor=people.mayor, answer="agree")
+    services.send_reminders()
+    services.approve(_fresh(Proposal, proposal.id), actor=people.secretariat)
+    entries = db.session.execute(select(AuditEntry).where(AuditEntry.target_type == "proposal")).scalars().all()
+    texts = {entry.action: summary_text(entry) for entry in entries}
+    assert texts[AuditAction.PROPOSAL_REVIEW_STARTED] == (
+        f"第1回（{(TODAY + timedelta(days=1)).isoformat()}まで）：山田 太郎")
+    assert texts[AuditAction.PROPOSAL_REVIEW_ANSWERED] == "賛成"
+    assert texts[AuditAction.PROPOSAL_APPROVED] == "第4版"
+    assert texts[AuditAction.PROPOSAL_CITATION_ADDED] == f"スレッド{_thread.id}（第4版）"
+    login_as(people.secretariat)
+    page = client.get("/secretariat/audit-log?action=proposal.").get_data(as_text=True)
+    assert "提言の承認" in page and "意見照会への回答" in page and "次期GIGA端末更新に関する提言" in page

@@ -289,7 +289,12 @@ def _cited(p: dict) -> str:
         what = _("post %(number)d", number=int(p["post"]))
     else:
         what = _("thread %(number)d", number=int(p["thread"]))
-    return f"{what} ({_version(p)})"
+    return _with(what, _version(p))
+
+
+def _with(what: str, detail: str) -> str:
+    """「スレッド12（第4版）」 / "thread 12 (version 4)"."""
+    return _("%(what)s (%(detail)s)", what=what, detail=detail)
 
 
 def _log_exported(p: dict) -> str:
@@ -356,8 +361,8 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
     AuditAction.PROPOSAL_REWORDING_REJECTED: lambda p: p["author"],
     AuditAction.PROPOSAL_COMMENTED: lambda p: p["excerpt"],
     AuditAction.PROPOSAL_APPROVED: _version,
-    AuditAction.PROPOSAL_SUBMITTED: lambda p: f"{p['on']} ({_version(p)})",
-    AuditAction.MEETING_CREATED: lambda p: f"{p['held_on']} ({_fiscal_year(p['fiscal_year'])})",
+    AuditAction.PROPOSAL_SUBMITTED: lambda p: _with(p["on"], _version(p)),
+    AuditAction.MEETING_CREATED: lambda p: _with(p["held_on"], _fiscal_year(p["fiscal_year"])),
     AuditAction.MEETING_ITEM_ADDED: lambda p: p["item"],
     AuditAction.MEETING_RESULT_RECORDED: lambda p: f"{p['item']}: " + _label_of(AGENDA_RESULT_LABELS, AgendaResult,
                                                                                 p["to"]),

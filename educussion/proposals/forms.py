@@ -1,6 +1,8 @@
 """Forms for proposals, their review and the 総会 agenda. Input shape only: the services enforce the rules."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -9,10 +11,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..board.forms import BODY_HELP
 from ..forms import BoundedDateField, BoundedIntegerField, Form, MaxLength
 from ..limits import MAX_BODY_LENGTH, MAX_TITLE_LENGTH
+from ..params import int_list
 from ..models import (AGENDA_KIND_LABELS, AGENDA_RESULT_LABELS, REVIEW_ANSWER_LABELS, SECTION_LABELS, AgendaKind,
                       AgendaResult, ReviewAnswer, Section)
 
 NOTE_LIMIT = 2000
+
+
+def numbers_in(value: str | None) -> list[int]:
+    """The ids in a typed or hidden list: 「12, 15」, 「12、15」 or 「12 15」 (anything else is left out)."""
+    return int_list(re.split(r"[,\s、，]+", value or ""))
 
 
 def _checkboxes(label, **options) -> SelectMultipleField:

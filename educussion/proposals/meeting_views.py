@@ -16,8 +16,7 @@ from ..permissions import can_manage_proposals, can_read_proposal, why_not_view_
 from ..urls import absolute_url, base_url
 from . import meetings, queries
 from .docx import agenda_docx
-from .forms import CarryOverForm, ItemForm, MeetingForm, ResultForm
-from .views import _numbers
+from .forms import CarryOverForm, ItemForm, MeetingForm, ResultForm, numbers_in
 
 bp = Blueprint("meetings", __name__)
 
@@ -126,7 +125,7 @@ def add_item(meeting_id: int):
         try:
             meetings.add_item(meeting, actor=current_user, data=meetings.ItemData(
                 kind=form.kind.data, title=form.title.data or "", description=form.description.data or "",
-                proposal_ids=int_list(form.proposals.data or []), thread_ids=_numbers(form.threads.data),
+                proposal_ids=int_list(form.proposals.data or []), thread_ids=numbers_in(form.threads.data),
                 documents=meetings.parse_documents(form.documents.data)))
         except InvalidInput as error:
             attach_error(form, error)

@@ -3,8 +3,6 @@ for members), paragraphs and citations, the review (意見照会), approval, ver
 「提言に引用」 from a post, a paragraph from a thread's まとめ."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,7 +21,8 @@ from ..permissions import can_manage_proposals, can_see_proposal_draft, why_not_
 from . import document, queries, services
 from .docx import proposal_docx
 from .forms import (AnswerForm, ChooseParagraphForm, CiteForm, CommentForm, DecisionForm, EditParagraphForm,
-                    NewParagraphForm, ParagraphForm, ProposalForm, ReviewForm, RewordingForm, SubmittedForm)
+                    NewParagraphForm, ParagraphForm, ProposalForm, ReviewForm, RewordingForm, SubmittedForm,
+                    numbers_in)
 
 bp = Blueprint("proposals", __name__)
 
@@ -80,10 +79,6 @@ def _managed(proposal_id: int):
     proposal = _found(queries.proposal_by_id(proposal_id))
     _secretariat_only()
     return proposal
-
-
-def _numbers(value: str | None) -> list[int]:
-    return int_list(re.split(r"[,\s、，]+", value or ""))
 
 
 def _checked_post() -> None:
@@ -201,8 +196,8 @@ def add_paragraph(proposal_id: int):
     if form.validate_on_submit():
         try:
             paragraph = services.add_paragraph(proposal, actor=current_user, section=form.section.data,
-                                               body=form.body.data, post_ids=tuple(_numbers(form.post_ids.data)),
-                                               thread_ids=tuple(_numbers(form.thread_ids.data)))
+                                               body=form.body.data, post_ids=tuple(numbers_in(form.post_ids.data)),
+                                               thread_ids=tuple(numbers_in(form.thread_ids.data)))
         except InvalidInput as error:
             attach_error(form, error)
         else:
@@ -370,7 +365,7 @@ def from_thread(thread_id: int):
             try:
                 paragraph = services.add_paragraph(
                     proposal, actor=current_user, section=form.section.data, body=form.body.data,
-                    post_ids=tuple(_numbers(form.post_ids.data)), thread_ids=tuple(_numbers(form.thread_ids.data)))
+                    post_ids=tuple(numbers_in(form.post_ids.data)), thread_ids=tuple(numbers_in(form.thread_ids.data)))
             except InvalidInput as error:
                 attach_error(form, error)
             else:
@@ -382,7 +377,7 @@ def from_thread(thread_id: int):
 
 
 def _numbers_text(value: str | None) -> set[str]:
-    return {str(n) for n in _numbers(value)}
+    return {str(n) for n in numbers_in(value)}
 
 
 # ---------------------------------------------------------------- review

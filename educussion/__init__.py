@@ -93,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     from .summaries.views import bp as summaries_bp
     from .notifications.views import bp as notifications_bp
     from .orgs.views import bp as orgs_bp
+    from .proposals.meeting_views import bp as meetings_bp
+    from .proposals.views import bp as proposals_bp
     from .search.views import bp as search_bp
     from .site.views import editor_bp as site_editor_bp
     from .site.views import public_bp as site_bp
@@ -114,6 +116,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(two_step_bp)
     app.register_blueprint(files_bp)
     app.register_blueprint(site_editor_bp)
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(meetings_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -374,6 +374,9 @@ def site_defaults_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from .proposals.cli import proposals_cli
+
+    app.cli.add_command(proposals_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)

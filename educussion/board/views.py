@@ -16,12 +16,13 @@ from ..extensions import login_manager
 from ..files import services as file_services
 from ..files.services import Upload
 from ..forms import attach_error
-from ..models import DraftKind, Visibility
+from ..models import DraftKind, Outcome, Visibility
 from ..pagination import page_of_position
 from ..params import page_arg, safe_int
 from ..permissions import (can_edit_post, can_read_post_body, can_view_thread,
                            why_not_edit_post, why_not_start_thread, why_not_view_history)
 from ..notifications import queries as notification_queries
+from ..proposals import queries as proposal_queries
 from ..urls import post_url
 from . import diff, queries, services
 from .forms import DraftForm, EditPostForm, ReplyForm, ThreadForm
@@ -152,8 +153,11 @@ def _viewable_thread(thread_id: int):
 def _render_thread(thread, reply_form, page_number=None, status=200, restored=False):
     page = queries.thread_posts(thread, page_number, current_app.config["POSTS_PER_PAGE"], current_user)
     conclusion = queries.latest_conclusion(thread) if thread.conclusion_count else None
+    reflected_in = (proposal_queries.reflections(thread, current_user)
+                    if thread.outcome == Outcome.REFLECTED and current_user.is_authenticated else [])
     return render_template("board/thread.html", thread=thread, page=page, form=reply_form,
                            conclusion=conclusion, restored=restored, kept_files=_kept_files(reply_form),
+                           reflected_in=reflected_in,
                            draft=(DraftKind.REPLY.value, str(thread.id))), status
 
 

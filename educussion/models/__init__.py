@@ -32,6 +32,11 @@ from .moderation import (
     WatchedWord,
     WatchedWordAction,
 )
+from .proposals import (AGENDA_KIND_LABELS, AGENDA_RESULT_LABELS, PROPOSAL_STATUS_LABELS, REVIEW_ANSWER_LABELS,
+                        SECTION_LABELS, SECTION_ORDER, AgendaItem, AgendaKind, AgendaLink, AgendaResult,
+                        GeneralMeeting, Proposal, ProposalCitation, ProposalComment, ProposalParagraph,
+                        ProposalReflection, ProposalReviewer, ProposalRewording, ProposalStatus, ProposalVersion,
+                        ReviewAnswer, RewordingStatus, Section)
 from .search import SearchLog, SearchOutbox
 from .site import NEWS_CATEGORY_LABELS, NewsCategory, NewsEntry, NewsStatus, SitePage, SiteSettings, SiteVersion
 from .security import LoginSession, LoginThrottle
@@ -40,6 +45,29 @@ from .types import utcnow
 from .verification import Invitation, RequestStatus, VerificationRequest
 
 __all__ = [
+    "AGENDA_KIND_LABELS",
+    "AGENDA_RESULT_LABELS",
+    "PROPOSAL_STATUS_LABELS",
+    "REVIEW_ANSWER_LABELS",
+    "SECTION_LABELS",
+    "SECTION_ORDER",
+    "AgendaItem",
+    "AgendaKind",
+    "AgendaLink",
+    "AgendaResult",
+    "GeneralMeeting",
+    "Proposal",
+    "ProposalCitation",
+    "ProposalComment",
+    "ProposalParagraph",
+    "ProposalReflection",
+    "ProposalReviewer",
+    "ProposalRewording",
+    "ProposalStatus",
+    "ProposalVersion",
+    "ReviewAnswer",
+    "RewordingStatus",
+    "Section",
     "ORGANISATION_KIND_LABELS",
     "ROLE_LABELS",
     "OUTCOME_LABELS",

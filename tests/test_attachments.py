@@ -363,3 +363,9 @@ def test_a_refused_request_names_the_files_to_choose_again(make_app):
         assert "選んだファイル（計画書.pdf）は保存できませんでした" in page
         assert db.session.execute(select(func.count(StoredFile.id))).scalar_one() == 0
         db.session.remove()
+
+
+def test_a_post_cannot_pose_as_an_attached_file_in_search(app):
+    make_thread(body="本文\n\x1e偽物.pdf\x1f各教室の充電保管庫")
+    hits = searching.search("充電保管庫", searching.Filters()).hits
+    assert len(hits) == 1 and hits[0].attachment is None

@@ -126,10 +126,10 @@ def test_disguised_files_and_zip_bombs_are_refused_beside_the_field(client, mayo
     assert db.session.execute(select(func.count(StoredFile.id))).scalar_one() == 0
 
 
-def test_an_over_size_file_is_refused(make_app):
-    app = make_app(MAX_UPLOAD_MB=1)
-    with app.app_context():
-        client = app.test_client()
+def test_an_over_size_file_is_refused(app, make_app):  # app: clean tables
+    small = make_app(MAX_UPLOAD_MB=1)
+    with small.app_context():
+        client = small.test_client()
         user = make_user(Role.MAYOR)
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
@@ -335,9 +335,9 @@ def test_a_hidden_posts_files_are_not_found(app):
     assert searching.search("充電保管庫", searching.Filters()).hits == []
 
 
-def test_extraction_left_for_later_is_finished_by_the_next_drain(make_app):
-    app = make_app(FILES_EXTRACT_SECONDS=-1)  # the drain right after the post reads nothing
-    with app.app_context():
+def test_extraction_left_for_later_is_finished_by_the_next_drain(app, make_app):  # app: clean tables
+    later = make_app(FILES_EXTRACT_SECONDS=-1)  # the drain right after the post reads nothing
+    with later.app_context():
         post = _post_with([("計画書.pdf", pdf_bytes(PLAN))])
         assert searching.search("添付", searching.Filters()).hits  # the post itself is searchable at once
         assert searching.search("充電保管庫", searching.Filters()).hits == []
@@ -347,12 +347,12 @@ def test_extraction_left_for_later_is_finished_by_the_next_drain(make_app):
         db.session.remove()
 
 
-def test_a_refused_request_names_the_files_to_choose_again(make_app):
+def test_a_refused_request_names_the_files_to_choose_again(app, make_app):  # app: clean tables
     """A form refused before it is read (its session ended: the CSRF check fails) keeps the text as a draft; the
     files cannot be kept, and the page says which ones to choose again."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        client = app.test_client()
+    csrf_app = make_app(WTF_CSRF_ENABLED=True)
+    with csrf_app.app_context():
+        client = csrf_app.test_client()
         user = make_user(Role.MAYOR)
         thread = make_thread()
         with client.session_transaction() as session:
@@ -363,3 +363,9 @@ def test_a_refused_request_names_the_files_to_choose_again(make_app):
         assert "選んだファイル（計画書.pdf）は保存できませんでした" in page
         assert db.session.execute(select(func.count(StoredFile.id))).scalar_one() == 0
         db.session.remove()
+
+
+def test_a_post_cannot_pose_as_an_attached_file_in_search(app):
+    make_thread(body="本文\n\x1e偽物.pdf\x1f各教室の充電保管庫")
+    hits = searching.search("充電保管庫", searching.Filters()).hits
+    assert len(hits) == 1 and hits[0].attachment is None

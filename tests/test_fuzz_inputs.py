@@ -85,9 +85,9 @@ def _path_values(app):
     post = make_post(thread, author=company)
     org = db.session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
     ids = {"thread_id": thread.id, "post_id": post.id, "user_id": company.id, "organisation_id": org.id,
-           "grant_id": 1, "word_id": 1, "request_id": 1}
+           "grant_id": 1, "word_id": 1, "request_id": 1, "file_id": 1}
     strings = {"slug": "infrastructure", "token": "not-a-token", "file_format": "csv",
-               "filename": "css/main.css"}
+               "filename": "css/main.css", "name": "計画書.pdf"}
     return secretariat, {**ids, **strings}
 
 

@@ -37,6 +37,11 @@ ATTACHMENT_START = "\x1e"
 ATTACHMENT_NAME_END = "\x1f"
 
 
+def own_text(post: Post) -> str:
+    """The post's own plain text, without the two markers (a pasted control character cannot pose as a file)."""
+    return text.plain_text(post.body_html).replace(ATTACHMENT_START, " ").replace(ATTACHMENT_NAME_END, " ")
+
+
 def attached_text(post: Post) -> str:
     """The searchable text of the post's attached files, as appended to its document's body."""
     return "".join(f"\n{ATTACHMENT_START}{file.name}{ATTACHMENT_NAME_END}{file.content.text}"
@@ -100,7 +105,7 @@ def document_for(post: Post) -> Document:
         post_id=post.id,
         thread_id=post.thread_id,
         title=title,
-        body=text.plain_text(post.body_html) + attached_text(post),
+        body=own_text(post) + attached_text(post),
         theme=thread.theme.slug,
         role=post.author_role.value,
         prefecture=post.author_prefecture,

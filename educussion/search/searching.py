@@ -11,14 +11,14 @@ from markupsafe import Markup, escape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from .. import text
 from ..dates import day_bounds
 from ..extensions import db
 from ..models import Post, SearchOutbox, StoredFile, Thread, Visibility
 from . import backend, paging
 from .analysis import highlight_spans, normalise
 from .syntax import ParsedQuery, highlight_terms, matches_forms, parse, text_forms
-from .indexing import ATTACHMENT_NAME_END, ATTACHMENT_START, attached_text, attachment_forms, document_for
+from .indexing import (ATTACHMENT_NAME_END, ATTACHMENT_START, attached_text, attachment_forms, document_for,
+                       own_text)
 
 CHECK_DEPTH = 500  # candidates checked with matches_exactly at least, for queries whose words have several tokens
 CHECK_BATCH = 100  # candidates loaded from the database at a time
@@ -130,7 +130,7 @@ def _matching(parsed: ParsedQuery, ids: list[int], include_hidden: bool) -> list
     kept = []
     for post in _load(ids, include_hidden):
         title = document_for(post).title
-        if matches_forms(parsed, text_forms([title, text.plain_text(post.body_html)]) + attachment_forms(post)):
+        if matches_forms(parsed, text_forms([title, own_text(post)]) + attachment_forms(post)):
             kept.append(post)
     return kept
 
@@ -158,7 +158,7 @@ def _hit(post: Post, terms: list[str]) -> Hit:
     passage of that file that does. A passage is marked only when the longest run of each word's letters is in
     it (a plain `in` on the normalised text): a file of 20 pages is not marked character by character."""
     keys = [max(_RUN.findall(term), key=len) for term in terms if _RUN.search(term)]
-    parts = sections(text.plain_text(post.body_html) + attached_text(post))
+    parts = sections(own_text(post) + attached_text(post))
     for name, part in parts:
         for passage in ([part] if name is None else _passages(part)):
             if name is not None and keys and not any(key in normalise(passage) for key in keys):

@@ -298,3 +298,11 @@ def test_the_secretariat_gives_the_site_editor_role_from_the_command_line(app, r
     user = db.session.get(type(user), user.id)
     assert user.role == Role.SITE_EDITOR and user.role.label == "広報担当"
     assert can_edit_site(user) and not can_manage_site(user)
+
+
+def test_the_home_page_links_the_news_feed_and_the_boards(client):
+    page = html(client.get("/"))
+    head = page.split("</head>")[0]
+    assert 'type="application/atom+xml"' in head and 'href="/news/feed.atom"' in head
+    assert 'href="/feeds/board.atom"' in head
+    assert page.count('<p class="feed-link">') == 2

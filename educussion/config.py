@@ -83,7 +83,13 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # argon2id cost; tests lower it to keep the suite fast.
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 65536,
-        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,  # evidence files are at most 5 MB
+        # A post's form carries up to MAX_FILES_PER_POST files of MAX_UPLOAD_MB each (evidence: 5 MB).
+        "MAX_CONTENT_LENGTH": (_int(env.get("EDUCUSSION_MAX_UPLOAD_MB"), 20) * 10 + 2) * 1024 * 1024,
+        "FILES_DIR": env.get("EDUCUSSION_FILES_DIR", ""),  # "": instance/files/
+        "MAX_UPLOAD_MB": _int(env.get("EDUCUSSION_MAX_UPLOAD_MB"), 20),
+        # Seconds the search drain right after a post spends reading attached files; the rest is read by the
+        # next drain (`flask search worker`, `flask search sync`, or the next post's).
+        "FILES_EXTRACT_SECONDS": float(env.get("EDUCUSSION_FILES_EXTRACT_SECONDS") or 10),
         "EMAIL_CONFIRM_MAX_AGE": 3 * 24 * 3600,
         "PASSWORD_RESET_MAX_AGE": 2 * 3600,
         "INVITATION_DAYS": _int(env.get("EDUCUSSION_INVITATION_DAYS"), 14),

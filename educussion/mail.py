@@ -53,6 +53,12 @@ def queue(recipient: str, subject: str, body: str, *, html: str | None = None,
 _QUEUED = "educussion.mail.queued"
 
 
+def render(name: str, **context) -> str:
+    """A mail's text from its template, with the given context only: not Flask's render_template, whose
+    context processors would add the request and the signed-in member (the sender, not the reader)."""
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def _contact() -> str:
     """The secretariat's address and phone as the site's settings give them (サイト管理), else the configuration's
     (EDUCUSSION_CONTACT_EMAIL, EDUCUSSION_CONTACT_PHONE). Mails write the address out: they go to one person."""

@@ -1077,3 +1077,35 @@ NEWS = [
     dict(days_ago=420, category="notice", pinned=False, title="事務局の所在地が変わりました",
          body="事務局は、デモ会館3階に移転しました。電話番号とメールアドレスは変わりません。"),
 ]
+
+
+# 提言: (key, fiscal-year offset from now, title, addressee, theme slugs, paragraphs, state, reviewers)
+# Each paragraph: (section, text, [(thread title, post position), …] cited posts, [thread title, …] cited threads).
+PROPOSALS = [
+    dict(
+        key="remote_classes", title="小規模校における遠隔合同授業の推進に関する提言", addressee="文部科学大臣 殿",
+        themes=["regional-outreach", "policy-proposals"], state="approved", reviewers=["hibarino_mayor"],
+        paragraphs=[
+            ("issue", "小規模校では、同学年の児童生徒が少ないため、多様な考えに触れて学び合う機会が限られている。",
+             [("遠隔合同授業で小規模校の学びを広げる（雲雀野村の取り組み）", 1)], []),
+            ("current", "遠隔合同授業に取り組む自治体では、子どもの発言の増加などの成果が報告されている一方、"
+                        "授業前の教員同士の打ち合わせ時間と、安定した通信環境の確保が課題となっている。",
+             [("遠隔合同授業で小規模校の学びを広げる（雲雀野村の取り組み）", 2),
+              ("遠隔合同授業で小規模校の学びを広げる（雲雀野村の取り組み）", 4)], []),
+            ("proposal", "国は、遠隔合同授業に必要な機材の共同調達と、合同授業の年間計画づくりを支援する仕組みを設けること。",
+             [], ["遠隔合同授業で小規模校の学びを広げる（雲雀野村の取り組み）"]),
+        ]),
+    dict(
+        key="device_renewal", title="次期GIGA端末更新に関する提言（案）", addressee="文部科学大臣 殿",
+        themes=["infrastructure", "policy-proposals"], state="in_review",
+        reviewers=["sakuragawa_mayor", "hokutogahama_mayor", "hibarino_mayor"],
+        paragraphs=[
+            ("issue", "端末の更新費用について、国の補助基準額と実際の見積額との間に差があり、その差額が自治体の負担となっている。",
+             [("端末更新費用、補助基準額と実際の見積もりの差をどう埋めていますか", 1)], []),
+            ("current", "共同調達に参加するか単独で調達するかは、各自治体が手探りで判断している。",
+             [("次期端末の共同調達、参加するか単独で調達するか迷っています", 1)], []),
+            ("proposal", "国は、補助基準額を実勢価格に合わせて見直すとともに、都道府県単位の共同調達を支援すること。",
+             [], ["端末更新費用、補助基準額と実際の見積もりの差をどう埋めていますか",
+                  "次期端末の共同調達、参加するか単独で調達するか迷っています"]),
+        ]),
+]

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from ..accounts import services as account_services
 from ..search import indexing
+from ..proposals import services as proposal_services
 from ..summaries import services as summary_services
 from ..verification import services as verification_services
 from ..board import services as board_services
@@ -17,7 +18,8 @@ from ..site import services as site_services
 from ..database import unit_of_work
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Post, PostRevision, Role, Theme, Thread, User, Verification, utcnow
+from ..dates import fiscal_year, local_date
+from ..models import Post, PostRevision, Proposal, Role, Theme, Thread, User, Verification, utcnow
 from . import content
 
 
@@ -47,6 +49,7 @@ def load_demo() -> DemoSummary:
         threads = _create_threads(users)
         _create_summaries(users)
         _create_site(users)
+        _create_proposals(users)
     _date_back_accounts(users)
     indexing.reindex()  # the posts were dated back after they were indexed
     posts = db.session.execute(select(func.count(Post.id))).scalar_one()
@@ -144,3 +147,37 @@ def _create_summaries(users: dict[str, User]) -> None:
         for position, members in helpful.items():
             for key in members:
                 summary_services.mark_helpful(posts[position], actor=users[key])
+
+
+def _create_proposals(users: dict[str, User]) -> None:
+    """One approved 提言 and one in review (意見照会), citing the demo discussions."""
+    secretariat = users["council_secretariat"]
+    themes = {theme.slug: theme.id for theme in db.session.execute(select(Theme)).scalars()}
+    today = local_date(utcnow())
+    for spec in content.PROPOSALS:
+        proposal = proposal_services.create_proposal(actor=secretariat, data=proposal_services.ProposalData(
+            fiscal_year=fiscal_year(today), title=spec["title"], addressee=spec["addressee"],
+            theme_ids=tuple(themes[slug] for slug in spec["themes"])))
+        for section, body, cited_posts, cited_threads in spec["paragraphs"]:
+            post_ids = tuple(_post_id(title, position) for title, position in cited_posts)
+            thread_ids = tuple(_thread_id(title) for title in cited_threads)
+            proposal_services.add_paragraph(db.session.get(Proposal, proposal.id), actor=secretariat,
+                                            section=section, body=body, post_ids=post_ids, thread_ids=thread_ids)
+        reviewers = [users[key].id for key in spec["reviewers"]]
+        proposal_services.start_review(db.session.get(Proposal, proposal.id), actor=secretariat,
+                                       reviewer_ids=reviewers, deadline=today + timedelta(days=10),
+                                       message="ご多忙のところ恐れ入りますが、ご意見をお寄せください。")
+        if spec["state"] == "approved":
+            for key in spec["reviewers"]:
+                proposal_services.answer_review(db.session.get(Proposal, proposal.id), actor=users[key],
+                                                answer="agree", note="異議ありません。")
+            proposal_services.approve(db.session.get(Proposal, proposal.id), actor=secretariat)
+
+
+def _thread_id(title: str) -> int:
+    return db.session.execute(select(Thread.id).filter_by(title=title)).scalar_one()
+
+
+def _post_id(title: str, position: int) -> int:
+    return db.session.execute(select(Post.id).join(Thread).where(Thread.title == title, Post.position == position)
+                              ).scalar_one()

@@ -47,8 +47,10 @@ TOPIC_LABELS = {
 DEFAULTS = {"replies": Delivery.IMMEDIATELY, "mentions": Delivery.IMMEDIATELY, "new_threads": Delivery.WEEKLY,
             "my_content": Delivery.IMMEDIATELY, "account": Delivery.IMMEDIATELY, "reports": Delivery.NEVER}
 TOPIC_OF = {kind: topic for topic, kinds in TOPICS.items() for kind in kinds}
-# Verification decisions already have their own mail (with the details); the notification is in-app only.
-OWN_MAIL = {K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED}
+# Verification decisions and review requests (意見照会) have their own mail (with the details: the deadline, the
+# secretariat's message); the notification is in-app only.
+OWN_MAIL = {K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED, K.PROPOSAL_REVIEW_REQUESTED,
+            K.PROPOSAL_REVIEW_REMINDER}
 UNSUBSCRIBE_SALT = "educussion.notifications.unsubscribe"
 
 
@@ -76,6 +78,8 @@ def describe(kind: NotificationKind, title: str, count: int = 1, who: str = "") 
         K.VERIFICATION_APPROVED: _("Your account has been verified. You can now post."),
         K.VERIFICATION_REJECTED: _("Your verification request was not approved."),
         K.CONCLUSION_ADDED: _("The secretariat has written a conclusion for your thread “%(title)s”."),
+        K.PROPOSAL_REVIEW_REQUESTED: _("The secretariat asks for your opinion on the draft proposal “%(title)s”."),
+        K.PROPOSAL_REVIEW_REMINDER: _("The deadline for your opinion on the draft proposal “%(title)s” is near."),
     }
     return messages[kind] % {"title": title, "count": count, "who": who}
 
@@ -146,14 +150,16 @@ def unsubscribe(token: str) -> tuple[User, str] | None:
 # ---------------------------------------------------------------- notifying
 
 def notify(user: User | None, kind: NotificationKind, *, thread: Thread | None = None, post: Post | None = None,
-           reason: str | None = None) -> Notification | None:
-    """Add a notification (and, if the member wants it at once, an e-mail) to the current transaction."""
+           reason: str | None = None, proposal=None) -> Notification | None:
+    """Add a notification (and, if the member wants it at once, an e-mail) to the current transaction.
+    `proposal`: a 提言 the notification is about (its title is kept as the notification's title)."""
     if user is None:
         return None
     thread = thread or (post.thread if post is not None else None)
+    title = thread.title if thread else (proposal.title if proposal is not None else "")
     note = Notification(user_id=user.id, kind=kind, thread_id=thread.id if thread else None,
-                        post_id=post.id if post else None, thread_title=thread.title if thread else "",
-                        reason=reason, created_at=utcnow())
+                        post_id=post.id if post else None, proposal_id=proposal.id if proposal is not None else None,
+                        thread_title=title, reason=reason, created_at=utcnow())
     db.session.add(note)
     db.session.execute(update(User).where(User.id == user.id)
                        .values(unread_notifications=User.unread_notifications + 1),
@@ -182,12 +188,6 @@ def _delivery(user: User, kind: NotificationKind) -> Delivery | None:
     return delivery
 
 
-def _render_mail(name: str, **context) -> str:
-    """A mail's text from its template, with the given context only: not Flask's render_template, whose
-    context processors would add the request and the signed-in member (the poster, not the reader)."""
-    return current_app.jinja_env.get_template(name).render(context)
-
-
 def _mail_one(user: User, note: Notification, post: Post | None) -> None:
     topic = TOPIC_OF[note.kind]
     with force_locale(user.locale or "ja"):
@@ -200,8 +200,8 @@ def _mail_one(user: User, note: Notification, post: Post | None) -> None:
                        unsubscribe_url=absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, topic)))
         # A subject line is a heading: no closing 「。」
         mail.queue(user.email, _("[Educussion] %(what)s", what=what.rstrip("。.")),
-                   _render_mail("mail/notification.txt", **context),
-                   html=_render_mail("mail/notification.html", **context),
+                   mail.render("mail/notification.txt", **context),
+                   html=mail.render("mail/notification.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])
 
 
@@ -354,5 +354,5 @@ def _mail_digest(user: User, frequency: Delivery, notes: list[Notification]) -> 
                        unsubscribe_url=absolute_url("notifications.unsubscribe",
                                                     token=unsubscribe_token(user, "all")))
         mail.queue(user.email, _("[Educussion] %(what)s (%(count)d)", what=title, count=len(notes)),
-                   _render_mail("mail/digest.txt", **context), html=_render_mail("mail/digest.html", **context),
+                   mail.render("mail/digest.txt", **context), html=mail.render("mail/digest.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])

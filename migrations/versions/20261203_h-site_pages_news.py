@@ -1,7 +1,7 @@
 """The council's site: its settings (contact details), pages, news entries and the versions of each
 
 Revision ID: h_site_pages_news
-Revises: h_records_audit_params
+Revises: h_files_store
 Create Date: 2026-12-03 17:18:30.947296
 
 """
@@ -13,7 +13,7 @@ import educussion.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'h_site_pages_news'
-down_revision = 'h_records_audit_params'
+down_revision = 'h_files_store'
 branch_labels = None
 depends_on = None
 

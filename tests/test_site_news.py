@@ -306,3 +306,11 @@ def test_the_home_page_links_the_news_feed_and_the_boards(client):
     assert 'type="application/atom+xml"' in head and 'href="/news/feed.atom"' in head
     assert 'href="/feeds/board.atom"' in head
     assert page.count('<p class="feed-link">') == 2
+
+
+def test_an_editor_reads_a_draft_without_a_date_at_its_address(client, login_as, now, editor):
+    entry = news(editor, publish=False)
+    assert entry.publish_at is None
+    login_as(editor)
+    page = main(client.get(f"/news/{entry.id}"))
+    assert "下書きです。" in page and "第1回総会を開催しました" in page and "NEW" not in page

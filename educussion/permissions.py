@@ -272,14 +272,26 @@ def can_download(user: User | None, file: StoredFile) -> bool:
 SITE_EDITOR_ROLES = (Role.SECRETARIAT, Role.SITE_EDITOR)
 
 
-def can_edit_site(user: User | None) -> bool:
+def why_not_edit_site(user: User | None) -> str | None:
     """News and documents (「サイト管理」): the secretariat and the 広報担当 (site editor), who does not moderate."""
-    return _is_active_member(user) and user.role in SITE_EDITOR_ROLES
+    if _is_active_member(user) and user.role in SITE_EDITOR_ROLES:
+        return None
+    return _("Only the secretariat and site editors can change the council's news and documents.")
+
+
+def can_edit_site(user: User | None) -> bool:
+    return why_not_edit_site(user) is None
+
+
+def why_not_manage_site(user: User | None) -> str | None:
+    """The site's pages (about, privacy, …) and the contact details: the secretariat."""
+    if _is_active_member(user) and user.role == Role.SECRETARIAT:
+        return None
+    return _("Only the secretariat can change the site's pages and contact details.")
 
 
 def can_manage_site(user: User | None) -> bool:
-    """The site's pages (about, privacy, …) and the contact details: the secretariat."""
-    return _is_active_member(user) and user.role == Role.SECRETARIAT
+    return why_not_manage_site(user) is None
 
 
 def can_read_members_documents(user: User | None) -> bool:

@@ -279,7 +279,7 @@ def _head_feed_links(client, url: str) -> list[dict]:
 
 def test_pages_link_their_feeds_in_the_head(client):
     thread = make_thread(title="リンクのスレッド", theme_slug="infrastructure")
-    for page, feed in (("/", "/feeds/board.atom"), ("/themes/infrastructure", "/themes/infrastructure/feed.atom"),
+    for page, feed in (("/board", "/feeds/board.atom"), ("/themes/infrastructure", "/themes/infrastructure/feed.atom"),
                        (f"/threads/{thread.id}", f"/threads/{thread.id}/feed.atom")):
         links = _head_feed_links(client, page)
         assert [link["href"] for link in links] == [feed], page
@@ -345,7 +345,7 @@ def test_home_theme_and_thread_pages_show_a_visible_feed_link(client):
     from .factories import make_thread
 
     thread = make_thread(title="端末の更新")
-    for url, feed in (("/", "/feeds/board.atom"), ("/themes/infrastructure", "/themes/infrastructure/feed.atom"),
+    for url, feed in (("/board", "/feeds/board.atom"), ("/themes/infrastructure", "/themes/infrastructure/feed.atom"),
                       (f"/threads/{thread.id}", f"/threads/{thread.id}/feed.atom")):
         page = client.get(url).get_data(as_text=True)
         link = re.search(r'<p class="feed-link"><a href="([^"]+)"[^>]*>(.*?)</a></p>', page, re.S)

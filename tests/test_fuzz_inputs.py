@@ -76,6 +76,7 @@ def _forms(page: str):
 
 def _path_values(app):
     from educussion.models import Organisation
+    from educussion.site import services as site_services
     from sqlalchemy import select
 
     secretariat = make_user(Role.SECRETARIAT)
@@ -84,8 +85,13 @@ def _path_values(app):
     thread = make_thread(author=mayor, replies=2)
     post = make_post(thread, author=company)
     org = db.session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
+    entry = site_services.create_news(actor=secretariat, data=site_services.NewsData(
+        title="第1回総会のご案内", category="event", body="本文", thread_id=thread.id))
     ids = {"thread_id": thread.id, "post_id": post.id, "user_id": company.id, "organisation_id": org.id,
-           "grant_id": 1, "word_id": 1, "request_id": 1, "file_id": 1}
+           "grant_id": 1, "word_id": 1, "request_id": 1, "entry_id": entry.id,
+           # the file store's and the proposals' addresses (issues 15 and 18)
+           **{name: 1 for name in ("file_id", "proposal_id", "paragraph_id", "citation_id", "rewording_id",
+                                   "meeting_id", "item_id", "number")}}
     strings = {"slug": "infrastructure", "token": "not-a-token", "file_format": "csv",
                "filename": "css/main.css", "name": "計画書.pdf"}
     return secretariat, {**ids, **strings}
@@ -95,7 +101,13 @@ def _urls(app, values, method):
     for rule in app.url_map.iter_rules():
         if method not in rule.methods or rule.endpoint == "static":
             continue
-        yield rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
+        yield rule.build({name: _value(rule, name, values) for name in rule.arguments}, append_unknown=False)[1]
+
+
+def _value(rule, name: str, values: dict):
+    """The value for an argument; an `<any(about, join, …)>` one takes its first word (the site's pages)."""
+    items = getattr(rule._converters.get(name), "items", None)
+    return sorted(items)[0] if items else values[name]
 
 
 class _Failures(list):

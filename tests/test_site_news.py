@@ -298,3 +298,19 @@ def test_the_secretariat_gives_the_site_editor_role_from_the_command_line(app, r
     user = db.session.get(type(user), user.id)
     assert user.role == Role.SITE_EDITOR and user.role.label == "広報担当"
     assert can_edit_site(user) and not can_manage_site(user)
+
+
+def test_the_home_page_links_the_news_feed_and_the_boards(client):
+    page = html(client.get("/"))
+    head = page.split("</head>")[0]
+    assert 'type="application/atom+xml"' in head and 'href="/news/feed.atom"' in head
+    assert 'href="/feeds/board.atom"' in head
+    assert page.count('<p class="feed-link">') == 2
+
+
+def test_an_editor_reads_a_draft_without_a_date_at_its_address(client, login_as, now, editor):
+    entry = news(editor, publish=False)
+    assert entry.publish_at is None
+    login_as(editor)
+    page = main(client.get(f"/news/{entry.id}"))
+    assert "下書きです。" in page and "第1回総会を開催しました" in page and "NEW" not in page

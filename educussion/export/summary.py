@@ -22,7 +22,9 @@ from ..models import (Organisation, Outcome, Post, Role, Theme, Thread, ThreadCo
 from ..urls import absolute_url
 
 BATCH = 100
-ROLE_ORDER = [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC, Role.SECRETARIAT, Role.SITE_EDITOR]
+ROLE_ORDER = [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC, Role.SECRETARIAT]
+# The 広報担当 (site editor) works in the council's office: their posts count with the secretariat's.
+COUNTED_AS = {Role.SITE_EDITOR: Role.SECRETARIAT}
 EXPERT_ROLES = (Role.COMPANY, Role.ACADEMIC)
 NO_PREFECTURE = "―"  # participants without a prefecture (companies, universities); formats give it a label
 TOP_HELPFUL = 3
@@ -273,9 +275,11 @@ def _overview(selected, filters: SummaryFilters, base_url: str) -> Overview:
     posts = (Post.thread_id.in_(select(subquery.c.id)), Post.status == Visibility.VISIBLE)
     thread_count = db.session.execute(select(func.count()).select_from(subquery)).scalar_one()
     post_count = db.session.execute(select(func.count(Post.id)).where(*posts)).scalar_one()
-    by_role = dict(db.session.execute(
-        select(Post.author_role, func.count(func.distinct(Post.author_id))).where(*posts).group_by(Post.author_role)
-    ).all())
+    by_role: Counter = Counter()
+    for role, count in db.session.execute(
+            select(Post.author_role, func.count(func.distinct(Post.author_id))).where(*posts)
+            .group_by(Post.author_role)).all():
+        by_role[COUNTED_AS.get(role, role)] += count
     by_prefecture = db.session.execute(
         select(Post.author_prefecture, func.count(func.distinct(Post.author_id))).where(*posts)
         .group_by(Post.author_prefecture).order_by(func.count(func.distinct(Post.author_id)).desc(),
@@ -351,7 +355,8 @@ def _thread_entries(ids: list[int], filters: SummaryFilters, base_url: str) -> I
         thread = threads[thread_id]
         thread_posts = posts[thread_id]
         opening = next((p for p in thread_posts if p.position == 1), None) or thread.opening_post
-        replies = Counter(post.author_role for post in thread_posts if post.position > 1)
+        replies = Counter(COUNTED_AS.get(post.author_role, post.author_role) for post in thread_posts
+                          if post.position > 1)
         conclusion = conclusions.get(thread_id)
         yield ThreadEntry(
             id=thread.id, title=thread.title, theme=thread.theme.name_ja, url=f"{base_url}/threads/{thread.id}",

@@ -15,7 +15,7 @@ from ..errors import InvalidInput, PermissionDenied, Problems
 from ..extensions import db
 from ..limits import MAX_BODY_LENGTH, MAX_TITLE_LENGTH, count_chars, too_long_message
 from ..models import AuditAction, NewsCategory, NewsEntry, NewsStatus, SitePage, SiteSettings, SiteVersion, User
-from ..permissions import can_edit_site, can_manage_site
+from ..permissions import why_not_edit_site, why_not_manage_site
 from . import clock, defaults, queries, versions
 
 MAX_LINK_LENGTH = 2000
@@ -26,14 +26,15 @@ MAX_STATEMENT_LENGTH = 1000
 # ---------------------------------------------------------------- shared
 
 def _require_editor(actor: User | None) -> None:
-    if not can_edit_site(actor):
-        raise PermissionDenied(_("Only the secretariat and site editors can change the council's news and "
-                                 "documents."))
+    refusal = why_not_edit_site(actor)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 def _require_manager(actor: User | None) -> None:
-    if not can_manage_site(actor):
-        raise PermissionDenied(_("Only the secretariat can change the site's pages and contact details."))
+    refusal = why_not_manage_site(actor)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 def _clean_line(value: str | None, field: str, name: str, limit: int, *, required: bool = False) -> str:

@@ -12,7 +12,7 @@ from ...errors import InvalidInput, PermissionDenied
 from ...forms import attach_error
 from ...i18n import format_when
 from ...models import NewsStatus
-from ...permissions import can_edit_site, can_manage_site
+from ...permissions import can_manage_site, why_not_edit_site, why_not_manage_site
 from .. import clock, defaults, queries, services, versions
 from ..forms import ConfirmForm, NewsForm, PageForm, SettingsForm
 
@@ -23,8 +23,9 @@ def _editors_only(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not can_edit_site(current_user):
-            raise PermissionDenied(_("Site administration is for the secretariat and site editors."))
+        refusal = why_not_edit_site(current_user)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
         return view(*args, **kwargs)
 
     return wrapper
@@ -34,8 +35,9 @@ def _secretariat_only(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not can_manage_site(current_user):
-            raise PermissionDenied(_("Only the secretariat can change the site's pages and contact details."))
+        refusal = why_not_manage_site(current_user)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
         return view(*args, **kwargs)
 
     return wrapper

@@ -23,9 +23,10 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, or_, select, update
 
-from .database import write_transaction
+from .database import after_commit, unit_of_work
 from .extensions import db
 from .models import OutgoingMail, utcnow
+from .site import queries as site_queries
 from .urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -45,16 +46,24 @@ def queue(recipient: str, subject: str, body: str, *, html: str | None = None,
                         unsubscribe_url=unsubscribe_url)
     db.session.add(mail)
     db.session.info.setdefault(_QUEUED, []).append(mail)
+    after_commit(send_queued)
     return mail
 
 
 _QUEUED = "educussion.mail.queued"
 
 
+def render(name: str, **context) -> str:
+    """A mail's text from its template, with the given context only: not Flask's render_template, whose
+    context processors would add the request and the signed-in member (the sender, not the reader)."""
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def _contact() -> str:
-    config = current_app.config
-    phone = config["CONTACT_PHONE"]
-    return config["CONTACT_EMAIL"] + (f" / TEL {phone}" if phone else "")
+    """The secretariat's address and phone as the site's settings give them (サイト管理), else the configuration's
+    (EDUCUSSION_CONTACT_EMAIL, EDUCUSSION_CONTACT_PHONE). Mails write the address out: they go to one person."""
+    contact = site_queries.contact()
+    return contact.email + (f" / TEL {contact.phone}" if contact.phone else "")
 
 
 def footer_text() -> str:
@@ -77,8 +86,8 @@ def _with_footer(html: str) -> str:
 
 
 def send_queued() -> tuple[int, int]:
-    """After the commit: send the mails this session queued (older failures are left to `flask mail send`,
-    so one slow server never holds a request up for the whole outbox)."""
+    """After the commit (the unit of work runs it): send the mails this session queued (older failures are
+    left to `flask mail send`, so one slow server never holds a request up for the whole outbox)."""
     queued = db.session.info.pop(_QUEUED, [])
     if current_app.config["MAIL_SEND"] != "request":
         return 0, 0  # EDUCUSSION_MAIL_SEND=cron: `flask notify send` sends them
@@ -198,7 +207,7 @@ def _claim(after_id: int, ids: list[int] | None) -> list[_Claimed]:
              .order_by(OutgoingMail.id).limit(CLAIM_BATCH).with_for_update(skip_locked=True))
     if ids is not None:
         query = query.where(OutgoingMail.id.in_(ids))
-    with write_transaction():
+    with unit_of_work():
         candidates = list(db.session.execute(query).scalars())
         if not candidates:
             return []
@@ -240,7 +249,7 @@ def _mark(mail: _Claimed, error: Exception | None) -> None:
     values = {"claimed_until": None, "last_error": str(error)[:1000] if error is not None else None}
     if error is None:
         values["sent_at"] = utcnow()
-    with write_transaction():
+    with unit_of_work():
         db.session.execute(update(OutgoingMail).where(OutgoingMail.id == mail.id).values(**values),
                            execution_options={"synchronize_session": False})
 
@@ -248,7 +257,7 @@ def _mark(mail: _Claimed, error: Exception | None) -> None:
 def _release(mails: list[_Claimed]) -> None:
     """Give back claimed mails this run will not try after all (out of time): no attempt was used."""
     if mails:
-        with write_transaction():
+        with unit_of_work():
             db.session.execute(
                 update(OutgoingMail).where(OutgoingMail.id.in_([m.id for m in mails]), OutgoingMail.sent_at.is_(None))
                 .values(claimed_until=None, attempts=OutgoingMail.attempts - 1),

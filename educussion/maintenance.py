@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
-from .database import write_transaction
+from .database import unit_of_work
 from .extensions import db
 from .models import AuditAction, AuditEntry, LoginSession, LoginThrottle, OutgoingMail, SearchLog, utcnow
 
@@ -39,7 +39,7 @@ class Purged:
 
 def purge(now: datetime | None = None) -> Purged:
     """Delete what is past its retention, in one transaction with one audit entry (actor: system) that counts it."""
-    with write_transaction():
+    with unit_of_work():
         return _purge(now or utcnow())
 
 
@@ -52,7 +52,7 @@ def purge_if_due(now: datetime | None = None) -> Purged | None:
     state["next_check"] = time.monotonic() + CHECK_EVERY
     now = now or utcnow()
     try:
-        with write_transaction():
+        with unit_of_work():
             last = db.session.execute(select(func.max(AuditEntry.created_at))
                                       .where(AuditEntry.action == AuditAction.RETENTION_PURGED)).scalar()
             return _purge(now) if last is None or now - last >= PURGE_EVERY else None

@@ -10,7 +10,8 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .models import Post, Report, ReportStatus, Role, Theme, Thread, User, Visibility
+from .models import (FileUse, Post, Proposal, ProposalStatus, Report, ReportStatus, Role, StoredFile, Theme, Thread,
+                     User, Visibility)
 
 
 def _is_logged_in(user: User | None) -> bool:
@@ -243,6 +244,49 @@ def can_follow_thread(user: User | None, thread: Thread) -> bool:
     return why_not_follow_thread(user, thread) is None
 
 
+def why_not_download(user: User | None, file: StoredFile) -> str | None:
+    """A file is seen exactly when what it belongs to is: a post's file by those who may read the post (a
+    hidden or pending post's files by its author and moderators only; a file taken off by an edit, with
+    the history), evidence by the secretariat, a pending upload by its uploader."""
+    refused = _("This file is not available to you.")
+    if file.use == FileUse.POST and file.post is not None:
+        post = file.post
+        if not (can_view_thread(user, post.thread) and can_read_post_body(user, post)):
+            return refused
+        if file.removed_at is not None and not can_view_history(user, post):
+            return refused
+        return None
+    if file.use == FileUse.EVIDENCE:
+        return None if can_manage_members(user) else refused
+    if file.use == FileUse.PENDING and _is_logged_in(user) and file.uploaded_by_id == user.id:
+        return None
+    return refused
+
+
+def can_download(user: User | None, file: StoredFile) -> bool:
+    return why_not_download(user, file) is None
+
+
+# ---------------------------------------------------------------- the council's site
+
+SITE_EDITOR_ROLES = (Role.SECRETARIAT, Role.SITE_EDITOR)
+
+
+def can_edit_site(user: User | None) -> bool:
+    """News and documents (「サイト管理」): the secretariat and the 広報担当 (site editor), who does not moderate."""
+    return _is_active_member(user) and user.role in SITE_EDITOR_ROLES
+
+
+def can_manage_site(user: User | None) -> bool:
+    """The site's pages (about, privacy, …) and the contact details: the secretariat."""
+    return _is_active_member(user) and user.role == Role.SECRETARIAT
+
+
+def can_read_members_documents(user: User | None) -> bool:
+    """Documents for members only: verified members."""
+    return _is_member(user)
+
+
 def needs_two_step(user: User | None) -> bool:
     """Members of TWO_STEP_REQUIRED_ROLES (the secretariat: it sees phone numbers and evidence files) must
     log in with two-step verification; everyone else may."""
@@ -254,12 +298,90 @@ def can_reset_two_step(actor: User | None, user: User) -> bool:
     return _is_active_member(actor) and actor.role == Role.SECRETARIAT and actor.id != user.id
 
 
+# ---------------------------------------------------------------- 提言 (proposals) and the 総会
+
+def can_manage_proposals(user: User | None) -> bool:
+    """Draft, cite, send for review, approve and submit proposals; prepare the 総会: the secretariat."""
+    return _is_active_member(user) and user.role == Role.SECRETARIAT
+
+
+def is_named_reviewer(user: User | None, proposal: Proposal) -> bool:
+    """Asked for an opinion (意見照会) on this proposal, in any round."""
+    return _is_member(user) and any(reviewer.user_id == user.id for reviewer in proposal.reviewers)
+
+
+def can_see_proposal_draft(user: User | None, proposal: Proposal) -> bool:
+    """The working copy (drafts, comments, rewordings): the secretariat and the named reviewers."""
+    return is_secretariat(user) or is_named_reviewer(user, proposal)
+
+
+def why_not_read_proposal(user: User | None, proposal: Proposal) -> str | None:
+    """Approved proposals: every verified member. Drafts: the secretariat and the named reviewers."""
+    if not _is_logged_in(user):
+        return _("Log in with a verified account to read the council's proposals.")
+    if can_see_proposal_draft(user, proposal):
+        return None
+    if not user.is_verified:
+        return _("Proposals can be read once the secretariat has verified your account.")
+    if proposal.approved_version_id is None:
+        return _("This proposal is still a draft. Only the secretariat and the members asked for their opinion "
+                 "can read it.")
+    return None
+
+
+def can_read_proposal(user: User | None, proposal: Proposal) -> bool:
+    return why_not_read_proposal(user, proposal) is None
+
+
+def why_not_review_proposal(user: User | None, proposal: Proposal) -> str | None:
+    """Comment, propose a rewording and answer: a reviewer of the current round, while the review is open."""
+    why = _why_not_member(user, _("Log in to give your opinion."))
+    if why is not None:
+        return why
+    if not any(r.user_id == user.id and r.round == proposal.review_round for r in proposal.reviewers):
+        return _("Only the members asked for their opinion can comment on this draft.")
+    if proposal.status != ProposalStatus.IN_REVIEW:
+        return _("The review of this draft has ended. Thank you for your opinion.")
+    return None
+
+
+def can_review_proposal(user: User | None, proposal: Proposal) -> bool:
+    return why_not_review_proposal(user, proposal) is None
+
+
+def can_comment_on_proposal(user: User | None, proposal: Proposal) -> bool:
+    return can_manage_proposals(user) or can_review_proposal(user, proposal)
+
+
+def why_not_view_meetings(user: User | None) -> str | None:
+    if not _is_logged_in(user):
+        return _("Log in with a verified account to read the general meeting pages.")
+    if not user.is_verified:
+        return _("The general meeting pages can be read once the secretariat has verified your account.")
+    return None
+
+
+def can_view_meetings(user: User | None) -> bool:
+    return why_not_view_meetings(user) is None
+
+
 TEMPLATE_PREDICATES = {
     "can_change_report": can_change_report,
+    "can_comment_on_proposal": can_comment_on_proposal,
+    "can_manage_proposals": can_manage_proposals,
+    "can_read_proposal": can_read_proposal,
+    "can_review_proposal": can_review_proposal,
+    "can_see_proposal_draft": can_see_proposal_draft,
+    "can_view_meetings": can_view_meetings,
+    "why_not_review_proposal": why_not_review_proposal,
     "can_follow_thread": can_follow_thread,
     "can_mark_helpful": can_mark_helpful,
     "can_summarise": can_summarise,
     "can_edit_post": can_edit_post,
+    "can_download": can_download,
+    "can_edit_site": can_edit_site,
+    "can_manage_site": can_manage_site,
+    "can_read_members_documents": can_read_members_documents,
     "can_manage_members": can_manage_members,
     "can_manage_moderation": can_manage_moderation,
     "can_moderate": can_moderate,

@@ -42,6 +42,10 @@ def test_demo_load_fills_an_empty_board_once(runner):
         posts = db.session.execute(
             select(func.count(Post.id)).join(Thread).where(Thread.theme_id == theme.id)).scalar_one()
         assert theme.thread_count >= 5 and theme.post_count == posts
+    from educussion.models import Proposal, ProposalStatus
+
+    statuses = sorted(p.status.value for p in db.session.execute(select(Proposal)).scalars())
+    assert statuses == [ProposalStatus.APPROVED.value, ProposalStatus.IN_REVIEW.value]  # one published, one in review
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code != 0
     assert db.session.execute(select(func.count(Thread.id))).scalar_one() == threads

@@ -8,10 +8,11 @@ from email import message_from_bytes, policy
 from email.utils import parseaddr
 
 import pytest
+from flask import current_app
 from sqlalchemy import insert, select
 
 from educussion import mail
-from educussion.database import write_transaction
+from educussion.database import unit_of_work
 from educussion.extensions import db
 from educussion.models import OutgoingMail, utcnow
 
@@ -20,8 +21,14 @@ BODY = "山田 太郎 様\n\n以下のリンクを開いてください。\nhttp
 
 
 def queue_one(recipient: str = "yamada@city.taku.lg.jp", subject: str = SUBJECT, body: str = BODY) -> int:
-    with write_transaction():
-        queued = mail.queue(recipient, subject, body)
+    """Queue a mail and leave it in the outbox (as with EDUCUSSION_MAIL_SEND=cron): the test sends it."""
+    config = current_app.config
+    sending, config["MAIL_SEND"] = config["MAIL_SEND"], "cron"
+    try:
+        with unit_of_work():
+            queued = mail.queue(recipient, subject, body)
+    finally:
+        config["MAIL_SEND"] = sending
     return queued.id
 
 
@@ -60,7 +67,7 @@ def test_the_parsed_file_matches_a_plain_parse(app, mails):
 
 def test_a_mail_is_queued_only_with_its_change(app, mails):
     with pytest.raises(RuntimeError):
-        with write_transaction():
+        with unit_of_work():
             mail.queue("a@example.jp", "件名", "本文")
             raise RuntimeError("the change fails")
     assert db.session.execute(select(OutgoingMail)).scalar() is None
@@ -88,7 +95,7 @@ def test_a_failing_smtp_server_keeps_the_mail_until_it_can_be_sent(app, mails):
 
 def test_a_mail_that_failed_too_often_is_no_longer_tried(app, mails):
     mail_id = queue_one()
-    with write_transaction():
+    with unit_of_work():
         db.session.get(OutgoingMail, mail_id).attempts = mail.MAX_ATTEMPTS
     assert mail.send_pending() == (0, 0) and len(mails) == 0
 
@@ -110,7 +117,7 @@ def test_mail_send_command_fails_when_a_mail_stays_queued(app, runner, mails):
 
 def test_with_mail_send_cron_requests_only_queue(app, mails):
     app.config["MAIL_SEND"] = "cron"
-    with write_transaction():
+    with unit_of_work():
         mail.queue("someone@example.jp", "件名", "本文")
     assert mail.send_queued() == (0, 0)
     assert len(mails) == 0 and db.session.query(OutgoingMail).one().sent_at is None
@@ -182,7 +189,7 @@ def test_a_mail_sent_but_not_marked_is_sent_again_only_after_its_claim_expires(a
     assert db.session.get(OutgoingMail, crashed_id).sent_at is None
     assert db.session.get(OutgoingMail, other_id).sent_at is not None
 
-    with write_transaction():  # the claim's time (EDUCUSSION_MAIL_CLAIM_SECONDS) has passed
+    with unit_of_work():  # the claim's time (EDUCUSSION_MAIL_CLAIM_SECONDS) has passed
         db.session.get(OutgoingMail, crashed_id).claimed_until = utcnow() - timedelta(seconds=1)
     assert mail.send_pending() == (1, 0)
     db.session.expire_all()
@@ -195,7 +202,7 @@ def test_a_mail_sent_but_not_marked_is_sent_again_only_after_its_claim_expires(a
 
 def test_a_mail_claimed_by_another_sender_is_left_to_it(app, mails):
     mail_id = queue_one()
-    with write_transaction():
+    with unit_of_work():
         db.session.get(OutgoingMail, mail_id).claimed_until = utcnow() + timedelta(minutes=5)
     assert mail.send_pending() == (0, 0) and len(mails) == 0
 
@@ -295,7 +302,7 @@ def test_a_mail_that_cannot_be_written_fails_alone(app, mails):
 def test_every_mail_ends_with_the_council_the_secretariats_contact_and_the_settings_link(app, mails):
     app.config.update(CONTACT_EMAIL="jimukyoku@ict-mayors.example.jp", CONTACT_PHONE="03-1234-5678",
                       BASE_URL="https://board.example.jp")
-    with write_transaction():
+    with unit_of_work():
         mail.queue("yamada@city.taku.lg.jp", SUBJECT, BODY, html="<html><body><p>本文</p></body></html>")
     mail.send_queued()
     (raw,) = mails.raw()

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from educussion.board import services as board_services
-from educussion.database import write_transaction
+from educussion.database import unit_of_work
 from educussion.extensions import db
 from educussion.models import Role, SearchLog, SearchOutbox
 from educussion.search import index
@@ -54,7 +54,7 @@ def test_a_locked_index_keeps_the_work_in_the_outbox(app):
 
 def test_a_rolled_back_transaction_leaves_nothing(app):
     with pytest.raises(RuntimeError):
-        with write_transaction():
+        with unit_of_work():
             indexing.queue_post(12345)
             raise RuntimeError("something failed after the outbox row was written")
     assert db.session.execute(select(func.count(SearchOutbox.id))).scalar_one() == 0

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, mail
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 from ..permissions import OFFICE_TITLES, can_use_office_title, office_titles_of_role
@@ -122,7 +122,7 @@ def register_user(registration: Registration) -> User:
     # Hashed before the check, whatever it finds, and not while holding the write lock.
     password_hash = hash_password(registration.password)
     try:
-        with write_transaction():
+        with unit_of_work():
             if find_user_by_email(email) is not None:
                 raise AddressTaken("email", _("An account with this e-mail address already exists."))
             user = User(
@@ -138,7 +138,6 @@ def register_user(registration: Registration) -> User:
                 _queue_confirmation_mail(user)
     except IntegrityError:  # the same address registered a moment ago by another request
         raise AddressTaken("email", _("An account with this e-mail address already exists.")) from None
-    mail.send_queued()
     return user
 
 
@@ -155,7 +154,7 @@ def sign_up(registration: Registration) -> None:
 
 
 def _mail_existing_owner(email: str) -> None:
-    with write_transaction():
+    with unit_of_work():
         user = find_user_by_email(email)
         if user is None or _mailed_recently(user.email):
             return
@@ -168,7 +167,6 @@ def _mail_existing_owner(email: str) -> None:
                 + absolute_url("accounts.forgot_password"),
                 _("If it was not you, please ignore this mail: nothing has changed in your account."),
             ]))
-    mail.send_queued()
 
 
 def authenticate(email: str, password: str, *, lock_exempt: bool = False) -> User | None:
@@ -193,7 +191,7 @@ def authenticate(email: str, password: str, *, lock_exempt: bool = False) -> Use
         return None
     rehash = needs_rehash(user.password_hash)
     if had_failures or rehash or lock_exempt:
-        with write_transaction():
+        with unit_of_work():
             throttle.clear(email)
             if rehash:
                 user.password_hash = hash_password(password)
@@ -223,7 +221,7 @@ def log_out_everywhere(user: User, *, actor: User) -> None:
     """End every session of the account, on every device (this one too)."""
     if actor.id != user.id:
         raise PermissionDenied(_("You can only log yourself out."))
-    with write_transaction():
+    with unit_of_work():
         sessions.end_all(user)
         audit.record(actor, AuditAction.USER_LOGGED_OUT_EVERYWHERE, user, summary="logged out on every device")
     user.login_secret = None
@@ -235,7 +233,7 @@ def request_unlock(email: str) -> None:
     user = find_user_by_email(address)
     if user is None or not throttle.is_locked(address):
         return
-    with write_transaction():
+    with unit_of_work():
         db.session.refresh(user, with_for_update=True)
         if _mailed_recently(user.email):
             return
@@ -250,7 +248,6 @@ def request_unlock(email: str) -> None:
                 _("If you did not try to log in, your password is still safe as long as it is not used "
                   "elsewhere; you may want to choose a new, long one."),
             ]))
-    mail.send_queued()
 
 
 def check_unlock_token(token: str) -> User:
@@ -262,7 +259,7 @@ def check_unlock_token(token: str) -> User:
 def unlock_login(token: str) -> User:
     """Clear the lock of the link's address; the view then lets this browser log in past later locks."""
     claims = _read_token(tokens.read_unlock_token, token, expired=_("This link to unlock logging in has expired."))
-    with write_transaction():
+    with unit_of_work():
         user = _token_user(claims, _unlock_fingerprint, _unlock_link_invalid())
         throttle.clear(user.email)
         audit.record(user, AuditAction.USER_LOGIN_UNLOCKED, user, summary="log-in unlocked with a mailed link")
@@ -281,7 +278,7 @@ def update_profile(user: User, *, actor: User, display_name: str, locale: str | 
     if actor.id != user.id:
         raise PermissionDenied(_("You can only change your own profile."))
     name = _check_name(display_name, user)
-    with write_transaction():
+    with unit_of_work():
         user.display_name = name
         user.locale = locale or None
         audit.record(actor, AuditAction.USER_PROFILE_UPDATED, user, params={})
@@ -295,7 +292,7 @@ def change_password(user: User, *, actor: User, current_password: str, new_passw
     if not verify_password(user.password_hash, current_password):
         raise InvalidInput("current_password", _("The current password is not correct."))
     _check_password(new_password, "new_password")
-    with write_transaction():
+    with unit_of_work():
         user.password_hash = hash_password(new_password)
         user.session_token = new_session_token()
         audit.record(actor, AuditAction.USER_PASSWORD_CHANGED, user, params={})
@@ -309,7 +306,7 @@ def confirm_email(token: str) -> tuple[User, bool]:
     claims = _read_token(tokens.read_confirm_token, token, expired=_("This confirmation link has expired."))
     invalid = _("This confirmation link is not valid. It may be incomplete, or the e-mail address of the "
                 "account has changed since it was sent.")
-    with write_transaction():
+    with unit_of_work():
         user = _token_user(claims, lambda u: u.email, invalid)
         if user.email_confirmed_at is not None:
             return user, False
@@ -322,7 +319,7 @@ def resend_confirmation(user: User, *, actor: User) -> User:
     """Mail a new confirmation link, at most once a minute."""
     if actor.id != user.id:
         raise PermissionDenied(_("You can only ask for your own confirmation mail."))
-    with write_transaction():
+    with unit_of_work():
         db.session.refresh(user, with_for_update=True)  # two clicks at once send one mail
         if user.email_confirmed_at is not None:
             raise InvalidInput(None, _("Your e-mail address is already confirmed."))
@@ -330,7 +327,6 @@ def resend_confirmation(user: User, *, actor: User) -> User:
             raise InvalidInput(None, _("We sent you a mail less than a minute ago. Please look for it in "
                                        "your inbox (and spam folder), or ask again in a minute."))
         _queue_confirmation_mail(user)
-    mail.send_queued()
     return user
 
 
@@ -340,7 +336,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(address)
     if user is None:
         return
-    with write_transaction():
+    with unit_of_work():
         db.session.refresh(user, with_for_update=True)
         if _mailed_recently(user.email):
             return  # the mail sent a moment ago is on its way; don't let the form flood a mailbox
@@ -354,7 +350,6 @@ def request_password_reset(email: str) -> None:
                   duration=_duration(current_app.config["PASSWORD_RESET_MAX_AGE"])),
                 _("If you did not ask for this, please ignore this mail: your password stays as it is."),
             ]))
-    mail.send_queued()
 
 
 def check_reset_token(token: str) -> User:
@@ -368,7 +363,7 @@ def reset_password(token: str, new_password: str) -> User:
     _token_user(claims, lambda u: u.password_hash, _reset_link_invalid(), lock=False)  # the link first
     _check_password(new_password, "password")
     password_hash = hash_password(new_password)  # slow on purpose: not while holding the write lock
-    with write_transaction():
+    with unit_of_work():
         # Checked again under the row lock: of two submissions of one link, only the first sets a password.
         user = _token_user(claims, lambda u: u.password_hash, _reset_link_invalid())
         user.password_hash = password_hash
@@ -456,20 +451,3 @@ def _duration(seconds: int) -> str:
         return ngettext("%(num)d hour", "%(num)d hours", hours)
     minutes = max(1, math.ceil(seconds / 60))
     return ngettext("%(num)d minute", "%(num)d minutes", minutes)
-
-
-def create_secretariat(
-    email: str, password: str, display_name: str, *, title: str = "", organisation: str | None = None
-) -> User:
-    """A verified secretariat account, for `flask accounts create-secretariat`."""
-    from ..verification.services import set_role
-
-    user = register_user(Registration(email=email, password=password, display_name=display_name,
-                                      email_confirmed=True, granted_role=Role.SECRETARIAT))
-    return set_role(
-        user,
-        actor=None,
-        role=Role.SECRETARIAT,
-        organisation=organisation or DEFAULT_SECRETARIAT_ORGANISATION,
-        title=title,
-    )

@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..extensions import db
 from ..models import LoginSession, User, new_session_token, utcnow
 
@@ -30,7 +30,7 @@ def _hash(secret: str) -> str:
 def start(user: User) -> None:
     """Open a session for a log-in that just succeeded; the user's cookies then name it."""
     secret = secrets.token_urlsafe(32)
-    with write_transaction():
+    with unit_of_work():
         db.session.add(LoginSession(user_id=user.id, token_hash=_hash(secret)))
     user.login_secret = secret
 
@@ -54,7 +54,7 @@ def load_user(identifier: str) -> User | None:
     user, session_id, last_seen_at = found
     user.login_secret = secret
     if last_seen_at < now - SEEN_INTERVAL:
-        with write_transaction():
+        with unit_of_work():
             db.session.execute(update(LoginSession).where(LoginSession.id == session_id)
                                .values(last_seen_at=now).execution_options(synchronize_session=False))
     return user
@@ -63,7 +63,7 @@ def load_user(identifier: str) -> User | None:
 def end(user: User) -> None:
     """Log-out: revoke the session of this request. A cookie from before log-in sessions can only be
     ended by rotating the account's token, which ends every session of the account."""
-    with write_transaction():
+    with unit_of_work():
         if user.login_secret:
             db.session.execute(
                 update(LoginSession)

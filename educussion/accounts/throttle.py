@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from sqlalchemy import case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import TooManyAttempts
 from ..extensions import db
 from ..models import LoginThrottle, utcnow
@@ -79,7 +79,7 @@ def record_failure(email: str, now: datetime | None = None) -> None:
     """
     now = now or utcnow()
     key = throttle_key(email)
-    with write_transaction():
+    with unit_of_work():
         if not _count_failure(key, now):
             try:
                 with db.session.begin_nested():

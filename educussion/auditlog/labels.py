@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from ..models import (OUTCOME_LABELS, REPORT_REASON_LABELS, ROLE_LABELS, AuditAction, Outcome, ReportReason, Role,
-                      WatchedWordAction, format_affiliation)
+from ..models import (AGENDA_RESULT_LABELS, OUTCOME_LABELS, REPORT_REASON_LABELS, REVIEW_ANSWER_LABELS, ROLE_LABELS,
+                      AgendaResult, AuditAction, Outcome, ReportReason, ReviewAnswer, Role, WatchedWordAction,
+                      format_affiliation)
 from ..moderation.policy import hold_text
+from ..site.versions import field_label
 
 ACTION_LABELS = {
     AuditAction.USER_REGISTERED: _l("Account registered"),
@@ -30,6 +32,7 @@ ACTION_LABELS = {
     AuditAction.INVITATION_ACCEPTED: _l("Invitation accepted"),
     AuditAction.MUNICIPALITIES_LOADED: _l("Municipality list loaded"),
     AuditAction.THREAD_CREATED: _l("Thread created"),
+    AuditAction.FILE_ERASED: _l("File erased"),
     AuditAction.POST_CREATED: _l("Reply posted"),
     AuditAction.POST_EDITED: _l("Post edited"),
     AuditAction.POST_EDITED_BY_MODERATOR: _l("Post edited by a moderator"),
@@ -70,6 +73,36 @@ ACTION_LABELS = {
     AuditAction.TWO_STEP_DISABLED: _l("Two-step verification turned off"),
     AuditAction.TWO_STEP_RECOVERY_CODE_USED: _l("Recovery code used to log in"),
     AuditAction.TWO_STEP_RESET: _l("Two-step verification reset by the secretariat"),
+    AuditAction.SITE_SETTINGS_CHANGED: _l("Contact details and statement changed"),
+    AuditAction.SITE_PAGE_EDITED: _l("Site page edited"),
+    AuditAction.NEWS_CREATED: _l("News entry created"),
+    AuditAction.NEWS_EDITED: _l("News entry edited"),
+    AuditAction.NEWS_PUBLISHED: _l("News entry published"),
+    AuditAction.NEWS_UNPUBLISHED: _l("News entry unpublished"),
+    AuditAction.NEWS_PINNED: _l("News entry pinned"),
+    AuditAction.NEWS_UNPINNED: _l("News entry unpinned"),
+    AuditAction.PROPOSAL_CREATED: _l("Proposal created"),
+    AuditAction.PROPOSAL_DETAILS_CHANGED: _l("Proposal details changed"),
+    AuditAction.PROPOSAL_PARAGRAPH_ADDED: _l("Proposal paragraph added"),
+    AuditAction.PROPOSAL_PARAGRAPH_EDITED: _l("Proposal paragraph edited"),
+    AuditAction.PROPOSAL_PARAGRAPH_REMOVED: _l("Proposal paragraph removed"),
+    AuditAction.PROPOSAL_PARAGRAPH_MOVED: _l("Proposal paragraph moved"),
+    AuditAction.PROPOSAL_CITATION_ADDED: _l("Source cited in a proposal"),
+    AuditAction.PROPOSAL_CITATION_REMOVED: _l("Citation removed from a proposal"),
+    AuditAction.PROPOSAL_REVIEW_STARTED: _l("Proposal sent for review"),
+    AuditAction.PROPOSAL_REVIEW_ENDED: _l("Proposal review ended"),
+    AuditAction.PROPOSAL_COMMENTED: _l("Comment on a proposal"),
+    AuditAction.PROPOSAL_REWORDING_PROPOSED: _l("Rewording proposed"),
+    AuditAction.PROPOSAL_REWORDING_ACCEPTED: _l("Rewording accepted"),
+    AuditAction.PROPOSAL_REWORDING_REJECTED: _l("Rewording rejected"),
+    AuditAction.PROPOSAL_REVIEW_ANSWERED: _l("Review answered"),
+    AuditAction.PROPOSAL_REVIEW_REMINDED: _l("Reviewers reminded"),
+    AuditAction.PROPOSAL_APPROVED: _l("Proposal approved"),
+    AuditAction.PROPOSAL_SUBMITTED: _l("Proposal marked as submitted"),
+    AuditAction.MEETING_CREATED: _l("General meeting created"),
+    AuditAction.MEETING_ITEM_ADDED: _l("Agenda item added"),
+    AuditAction.MEETING_RESULT_RECORDED: _l("Agenda result recorded"),
+    AuditAction.MEETING_CARRIED_OVER: _l("Unresolved threads carried over"),
 }
 
 # Actions are grouped by the prefix of their value ("post.hidden" → "post.").
@@ -85,6 +118,10 @@ GROUP_LABELS = {
     "audit.": _l("Audit log"),
     "export.": _l("Summary exports"),
     "maintenance.": _l("Maintenance"),
+    "file.": _l("Files"),
+    "site.": _l("The council's site"),
+    "proposal.": _l("Proposals"),
+    "meeting.": _l("General meetings"),
 }
 
 # target_type is the model's class name in lower case, or the plain string the service named.
@@ -100,6 +137,12 @@ TARGET_TYPE_LABELS = {
     "audit log": _l("Audit log"),
     "summary": _l("Discussion summary"),
     "retention": _l("Records past their retention period"),
+    "storedfile": _l("File"),
+    "sitesettings": _l("Contact details and statement"),
+    "sitepage": _l("Site page"),
+    "newsentry": _l("News entry"),
+    "proposal": _l("Proposal"),
+    "generalmeeting": _l("General meeting"),
 }
 
 
@@ -251,10 +294,45 @@ def _summary_exported(p: dict) -> str:
     return text + " " + _("(command line)") if p.get("command_line") else text
 
 
+def _fiscal_year(year: Any) -> str:
+    from ..dates import fiscal_year_label
+
+    return fiscal_year_label(int(year))
+
+
+def _cited(p: dict) -> str:
+    if p.get("post"):
+        what = _("post %(number)d", number=int(p["post"]))
+    else:
+        what = _("thread %(number)d", number=int(p["thread"]))
+    return _with(what, _version(p))
+
+
+def _with(what: str, detail: str) -> str:
+    """「スレッド12（第4版）」 / "thread 12 (version 4)"."""
+    return _("%(what)s (%(detail)s)", what=what, detail=detail)
+
+
 def _log_exported(p: dict) -> str:
     text = ngettext("%(format)s, %(num)d row", "%(format)s, %(num)d rows", int(p["rows"]),
                     format=str(p["format"]).upper())
     return text + " — " + _filters(p.get("filters") or {}, LOG_FILTER_LABELS)
+
+
+def _site_version(p: dict) -> str:
+    """「第3版（タイトル、本文）」: the version the change made and the fields it changed."""
+    text = _version(p)
+    changed = p.get("changed") or []
+    return text + (" — " + "、".join(field_label(name) for name in changed) if changed else "")
+
+
+def _news_published(p: dict) -> str:
+    from datetime import datetime
+
+    from ..i18n import format_when
+
+    when = format_when(datetime.fromisoformat(p["publish_at"]))
+    return (_("Scheduled for %(when)s", when=when) if p.get("scheduled") else _("Published on %(when)s", when=when))
 
 
 SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
@@ -271,6 +349,7 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
         "%(added)d added, %(updated)d updated, %(adopted)d existing organisations linked",
         added=int(p["added"]), updated=int(p["updated"]), adopted=int(p["adopted"])),
     AuditAction.THREAD_CREATED: lambda p: _maybe_held(p["title"], p),
+    AuditAction.FILE_ERASED: lambda p: str(p["name"]),
     AuditAction.POST_CREATED: lambda p: _maybe_held(p["excerpt"], p),
     AuditAction.POST_EDITED: lambda p: _maybe_held(_version(p), p),
     AuditAction.POST_EDITED_BY_MODERATOR: _version,
@@ -297,6 +376,40 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
     AuditAction.THREAD_OUTCOME_SET: lambda p: _change(_label_of(OUTCOME_LABELS, Outcome, p["from"]),
                                                       _label_of(OUTCOME_LABELS, Outcome, p["to"])),
     AuditAction.SUMMARY_EXPORTED: _summary_exported,
+    AuditAction.SITE_SETTINGS_CHANGED: _site_version,
+    AuditAction.SITE_PAGE_EDITED: _site_version,
+    AuditAction.NEWS_CREATED: _site_version,
+    AuditAction.NEWS_EDITED: _site_version,
+    AuditAction.NEWS_PUBLISHED: _news_published,
+    AuditAction.NEWS_UNPUBLISHED: _version,
+    AuditAction.NEWS_PINNED: _version,
+    AuditAction.NEWS_UNPINNED: _version,
+    AuditAction.PROPOSAL_CREATED: lambda p: _fiscal_year(p["fiscal_year"]),
+    AuditAction.PROPOSAL_DETAILS_CHANGED: _version,
+    AuditAction.PROPOSAL_PARAGRAPH_ADDED: _version,
+    AuditAction.PROPOSAL_PARAGRAPH_EDITED: _version,
+    AuditAction.PROPOSAL_PARAGRAPH_REMOVED: _version,
+    AuditAction.PROPOSAL_PARAGRAPH_MOVED: _version,
+    AuditAction.PROPOSAL_CITATION_ADDED: _cited,
+    AuditAction.PROPOSAL_CITATION_REMOVED: _cited,
+    AuditAction.PROPOSAL_REVIEW_STARTED: lambda p: _("Round %(round)d, until %(date)s: %(names)s",
+                                                     round=int(p["round"]), date=p["deadline"],
+                                                     names="、".join(p["reviewers"])),
+    AuditAction.PROPOSAL_REVIEW_ANSWERED: lambda p: _label_of(REVIEW_ANSWER_LABELS, ReviewAnswer, p["answer"]),
+    AuditAction.PROPOSAL_REVIEW_REMINDED: lambda p: ngettext("%(num)d reviewer", "%(num)d reviewers",
+                                                             int(p["count"])),
+    AuditAction.PROPOSAL_REWORDING_ACCEPTED: lambda p: f"{p['author']} → {_version(p)}",
+    AuditAction.PROPOSAL_REWORDING_REJECTED: lambda p: p["author"],
+    AuditAction.PROPOSAL_COMMENTED: lambda p: p["excerpt"],
+    AuditAction.PROPOSAL_APPROVED: _version,
+    AuditAction.PROPOSAL_SUBMITTED: lambda p: _with(p["on"], _version(p)),
+    AuditAction.MEETING_CREATED: lambda p: _with(p["held_on"], _fiscal_year(p["fiscal_year"])),
+    AuditAction.MEETING_ITEM_ADDED: lambda p: p["item"],
+    AuditAction.MEETING_RESULT_RECORDED: lambda p: f"{p['item']}: " + _label_of(AGENDA_RESULT_LABELS, AgendaResult,
+                                                                                p["to"]),
+    AuditAction.MEETING_CARRIED_OVER: lambda p: ngettext(
+        "%(num)d thread of %(year)s", "%(num)d threads of %(year)s", len(p["threads"]),
+        year=_fiscal_year(p["from_year"])),
 }
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from .. import audit
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import PermissionDenied
 from ..export import CSV_MIMETYPE, XLSX_MIMETYPE, Sheet, csv_bytes, xlsx_bytes
 from ..models import AuditAction, User, utcnow
@@ -50,7 +50,7 @@ def export_log(filters: queries.Filters, *, actor: User, file_format: str) -> Ex
         mimetype = XLSX_MIMETYPE
     else:
         data, mimetype = csv_bytes(queries.headers(), rows), CSV_MIMETYPE
-    with write_transaction():
+    with unit_of_work():
         audit.record(actor, AuditAction.AUDIT_LOG_EXPORTED, "audit log",
                      params={"format": file_format, "rows": rows.count, "filters": filters.as_args()})
     stamp = utcnow().astimezone(JST).strftime("%Y%m%d-%H%M")

@@ -9,13 +9,17 @@ from sqlalchemy import func, select, update
 
 from ..accounts import services as account_services
 from ..search import indexing
+from ..proposals import services as proposal_services
 from ..summaries import services as summary_services
 from ..verification import services as verification_services
 from ..board import services as board_services
-from ..database import write_transaction
+from ..site import defaults as site_defaults
+from ..site import services as site_services
+from ..database import unit_of_work
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Post, PostRevision, Role, Theme, Thread, User, Verification, utcnow
+from ..dates import fiscal_year, local_date
+from ..models import Post, PostRevision, Proposal, Role, Theme, Thread, User, Verification, utcnow
 from . import content
 
 
@@ -44,6 +48,8 @@ def load_demo() -> DemoSummary:
         users = _create_accounts()
         threads = _create_threads(users)
         _create_summaries(users)
+        _create_site(users)
+        _create_proposals(users)
     _date_back_accounts(users)
     indexing.reindex()  # the posts were dated back after they were indexed
     posts = db.session.execute(select(func.count(Post.id))).scalar_one()
@@ -63,7 +69,7 @@ def _create_accounts() -> dict[str, User]:
             user, actor=None, role=Role(account["role"]), organisation=account["org"], title=account["title"],
             allow_unlisted=True,
         )
-        with write_transaction():
+        with unit_of_work():
             user.is_demo = True
         users[account["key"]] = user
     return users
@@ -87,12 +93,12 @@ def _create_threads(users: dict[str, User]) -> int:
             post = board_services.create_reply(thread, actor=users[author_key], body=body)
             when = min(when + timedelta(hours=hours_later), now)
             _date_back(post, when)
-        with write_transaction():
+        with unit_of_work():
             thread = db.session.get(Thread, thread_id)
             thread.created_at = thread.posts[0].created_at
             thread.last_posted_at = when
             thread.is_pinned = bool(spec.get("pinned"))
-    with write_transaction():
+    with unit_of_work():
         for theme in themes.values():
             latest = select(func.max(Thread.last_posted_at)).where(Thread.theme_id == theme.id).scalar_subquery()
             db.session.execute(update(Theme).where(Theme.id == theme.id).values(last_posted_at=latest))
@@ -105,15 +111,29 @@ def _date_back_accounts(users: dict[str, User]) -> None:
     first_post = db.session.execute(select(func.min(Post.created_at))).scalar_one()
     when = (first_post or utcnow()) - timedelta(days=30)
     ids = [user.id for user in users.values()]
-    with write_transaction():
+    with unit_of_work():
         db.session.execute(update(User).where(User.id.in_(ids)).values(created_at=when, verified_at=when))
         db.session.execute(update(Verification).where(Verification.user_id.in_(ids)).values(started_at=when))
 
 
 def _date_back(post: Post, when) -> None:
-    with write_transaction():
+    with unit_of_work():
         db.session.execute(update(Post).where(Post.id == post.id).values(created_at=when))
         db.session.execute(update(PostRevision).where(PostRevision.post_id == post.id).values(created_at=when))
+
+
+def _create_site(users: dict[str, User]) -> None:
+    """The site's default pages, the fictitious contact details and the news (dated back)."""
+    site_services.load_defaults()
+    site_services.save_settings(actor=users["council_secretariat"], data=site_services.SettingsData(
+        statement=site_defaults.STATEMENT, **content.SITE_CONTACT))
+    now = utcnow()
+    for spec in reversed(content.NEWS):
+        thread = db.session.execute(select(Thread).filter_by(title=spec["thread"])).scalar_one() \
+            if spec.get("thread") else None
+        site_services.create_news(actor=users["council_press"], publish=True, data=site_services.NewsData(
+            title=spec["title"], category=spec["category"], body=spec["body"], is_pinned=spec["pinned"],
+            publish_at=now - timedelta(days=spec["days_ago"]), thread_id=thread.id if thread else None))
 
 
 def _create_summaries(users: dict[str, User]) -> None:
@@ -127,3 +147,37 @@ def _create_summaries(users: dict[str, User]) -> None:
         for position, members in helpful.items():
             for key in members:
                 summary_services.mark_helpful(posts[position], actor=users[key])
+
+
+def _create_proposals(users: dict[str, User]) -> None:
+    """One approved 提言 and one in review (意見照会), citing the demo discussions."""
+    secretariat = users["council_secretariat"]
+    themes = {theme.slug: theme.id for theme in db.session.execute(select(Theme)).scalars()}
+    today = local_date(utcnow())
+    for spec in content.PROPOSALS:
+        proposal = proposal_services.create_proposal(actor=secretariat, data=proposal_services.ProposalData(
+            fiscal_year=fiscal_year(today), title=spec["title"], addressee=spec["addressee"],
+            theme_ids=tuple(themes[slug] for slug in spec["themes"])))
+        for section, body, cited_posts, cited_threads in spec["paragraphs"]:
+            post_ids = tuple(_post_id(title, position) for title, position in cited_posts)
+            thread_ids = tuple(_thread_id(title) for title in cited_threads)
+            proposal_services.add_paragraph(db.session.get(Proposal, proposal.id), actor=secretariat,
+                                            section=section, body=body, post_ids=post_ids, thread_ids=thread_ids)
+        reviewers = [users[key].id for key in spec["reviewers"]]
+        proposal_services.start_review(db.session.get(Proposal, proposal.id), actor=secretariat,
+                                       reviewer_ids=reviewers, deadline=today + timedelta(days=10),
+                                       message="ご多忙のところ恐れ入りますが、ご意見をお寄せください。")
+        if spec["state"] == "approved":
+            for key in spec["reviewers"]:
+                proposal_services.answer_review(db.session.get(Proposal, proposal.id), actor=users[key],
+                                                answer="agree", note="異議ありません。")
+            proposal_services.approve(db.session.get(Proposal, proposal.id), actor=secretariat)
+
+
+def _thread_id(title: str) -> int:
+    return db.session.execute(select(Thread.id).filter_by(title=title)).scalar_one()
+
+
+def _post_id(title: str, position: int) -> int:
+    return db.session.execute(select(Post.id).join(Thread).where(Thread.title == title, Post.position == position)
+                              ).scalar_one()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import InvalidInput
 from ..extensions import db
 from ..limits import MAX_DRAFT_LENGTH, count_chars, too_long_message
@@ -44,7 +44,7 @@ def save_draft(kind: DraftKind, target: str, *, actor: User | None, title: str =
     owner = _owner(actor, anonymous_token)
     for attempt in range(2):
         try:
-            with write_transaction():
+            with unit_of_work():
                 draft = db.session.execute(
                     select(Draft).filter_by(kind=kind, target=str(target), **owner)).scalar_one_or_none()
                 if not title.strip() and not body.strip():
@@ -71,13 +71,13 @@ def remove_draft(actor: User, kind: DraftKind, target: str) -> None:
 
 
 def discard_draft(actor: User, kind: DraftKind, target: str) -> None:
-    with write_transaction():
+    with unit_of_work():
         remove_draft(actor, kind, target)
 
 
 def attach_anonymous_drafts(user: User, anonymous_token: str) -> int:
     """After log-in: the drafts typed while logged out become the member's (newer text wins)."""
-    with write_transaction():
+    with unit_of_work():
         waiting = db.session.execute(
             select(Draft).filter_by(user_id=None, anonymous_token=anonymous_token)).scalars().all()
         for draft in waiting:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import audit, dates
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 from ..models import AuditAction, Outcome, Role, Theme, Thread, User, Visibility, utcnow
@@ -32,7 +32,7 @@ class Export:
 
     def delivered(self) -> None:
         """Record the export in the audit log: call it once the file (or page) was handed over, not before."""
-        with write_transaction():
+        with unit_of_work():
             _record(self)
 
     def stream(self) -> Iterator[bytes]:
@@ -124,7 +124,7 @@ def write_file(export: Export, path: str) -> None:
             file.flush()
             os.fsync(file.fileno())
         _keep_mode(temporary, path)
-        with write_transaction():
+        with unit_of_work():
             _record(export)
             db.session.flush()
             os.replace(temporary, path)  # a failure here rolls the audit entry back

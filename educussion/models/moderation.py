@@ -175,6 +175,8 @@ class NotificationKind(str, enum.Enum):
     VERIFICATION_APPROVED = "verification_approved"
     VERIFICATION_REJECTED = "verification_rejected"
     CONCLUSION_ADDED = "conclusion_added"  # the secretariat's まとめ on the member's thread
+    PROPOSAL_REVIEW_REQUESTED = "proposal_review_requested"  # 意見照会: the member is a named reviewer
+    PROPOSAL_REVIEW_REMINDER = "proposal_review_reminder"  # the review deadline is near, no answer yet
 
 
 class Notification(db.Model):
@@ -188,7 +190,8 @@ class Notification(db.Model):
     kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind, length=48))
     thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
-    thread_title: Mapped[str] = mapped_column(String(200), default="")
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))  # a 提言 to review
+    thread_title: Mapped[str] = mapped_column(String(200), default="")  # (or the proposal's title)
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

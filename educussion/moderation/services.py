@@ -10,10 +10,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from .. import audit, mail
+from .. import audit
 from ..board import counters
 from ..board.services import clean_reason, clean_title
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 from ..limits import too_long_message
@@ -27,11 +27,6 @@ from ..search import indexing
 from . import policy
 
 MAX_DETAILS = 1000
-
-
-def _after_commit() -> None:
-    indexing.drain_after_commit()
-    mail.send_queued()
 
 
 def _require(allowed: bool, message: str | None = None) -> None:
@@ -62,7 +57,7 @@ def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> R
     refusal = why_not_report(actor, post)
     _require(refusal is None, refusal)
     reason_value, details = _report_input(reason, details)
-    with write_transaction():
+    with unit_of_work():
         if _open_report(post, actor) is not None:
             raise InvalidInput("reason", _("You have already reported this post. The secretariat will review it."))
         since = utcnow() - timedelta(hours=1)
@@ -76,7 +71,6 @@ def report_post(post: Post, *, actor: User, reason: str, details: str = "") -> R
                      reason=details or None)
         notify(actor, NotificationKind.REPORT_RECEIVED, post=post)
         _maybe_auto_hide(post)
-    _after_commit()
     return report
 
 
@@ -89,7 +83,7 @@ def change_report(report: Report, *, actor: User, reason: str, details: str = ""
     """The reporter corrects the reason or details of their open report (the change is audited)."""
     _require_own_open_report(report, actor)
     reason_value, details = _report_input(reason, details)
-    with write_transaction():
+    with unit_of_work():
         _require_own_open_report(report, actor)  # again, on fresh data: a moderator may have just closed it
         previous = report.reason
         if previous == reason_value and report.details == details:
@@ -104,7 +98,7 @@ def withdraw_report(report: Report, *, actor: User) -> Report:
     """The reporter withdraws their open report: it is settled as withdrawn (the row stays). A post that the
     reports hid automatically is shown again once no open report is left."""
     _require_own_open_report(report, actor)
-    with write_transaction():
+    with unit_of_work():
         _require_own_open_report(report, actor)
         report.status, report.closed_at, report.closed_by_id = ReportStatus.WITHDRAWN, utcnow(), actor.id
         post = report.post
@@ -117,7 +111,6 @@ def withdraw_report(report: Report, *, actor: User) -> Report:
             _set_post_status(post, Visibility.VISIBLE, actor=None, reason=reason)
             audit.record(None, AuditAction.POST_UNHIDDEN, post, params={"reports_withdrawn": True})
             notify(post.author, NotificationKind.POST_UNHIDDEN, post=post, reason=reason)
-    _after_commit()
     return report
 
 
@@ -164,7 +157,7 @@ def dismiss_reports(post: Post, *, actor: User, reason: str) -> int:
     are closed. Returns how many were closed."""
     _require(can_moderate(actor, post))
     reason = clean_reason(reason)
-    with write_transaction():
+    with unit_of_work():
         count = db.session.execute(select(func.count(Report.id)).filter_by(
             post_id=post.id, status=ReportStatus.OPEN)).scalar_one()
         if count == 0:
@@ -177,7 +170,6 @@ def dismiss_reports(post: Post, *, actor: User, reason: str) -> int:
                 notify(post.author, NotificationKind.POST_UNHIDDEN, post=post, reason=reason)
         audit.record(actor, AuditAction.REPORTS_DISMISSED, post, params={"count": count, "shown_again": shown_again},
                      reason=reason)
-    _after_commit()
     return count
 
 
@@ -202,7 +194,7 @@ def _post_action(post: Post, *, actor: User, reason: str, expected: Visibility, 
                  extra: Callable[[Post, str], None] | None = None, or_auto_hidden: bool = False) -> Post:
     _require(can_moderate(actor, post))
     reason = clean_reason(reason)
-    with write_transaction():
+    with unit_of_work():
         if post.status != expected and not (or_auto_hidden and _is_auto_hidden(post)):
             raise InvalidInput(None, wrong_state)
         _set_post_status(post, new_status, actor=actor, reason=reason)
@@ -211,7 +203,6 @@ def _post_action(post: Post, *, actor: User, reason: str, expected: Visibility, 
         audit.record(actor, action, post, reason=reason)
         if post.author_id != actor.id:
             notify(post.author, kind, post=post, reason=reason)
-    _after_commit()
     return post
 
 
@@ -282,7 +273,7 @@ def move_posts(source: Thread, post_ids: Sequence[int], *, actor: User, reason: 
     to the end of the target in their order; their old positions stay empty. Returns the target thread."""
     reason, ids, new_title, theme = _check_move(source, post_ids, actor=actor, reason=reason, target=target,
                                                 new_title=new_title, theme=theme)
-    with write_transaction():
+    with unit_of_work():
         first, second = sorted([source.id, target.id]) if target is not None else (source.id, None)
         counters.lock_thread(first)  # always in id order: two moves between the same threads never deadlock
         if second is not None:
@@ -317,7 +308,6 @@ def move_posts(source: Thread, post_ids: Sequence[int], *, actor: User, reason: 
                      params={"positions": positions, "target_title": target.title, "target_id": target.id})
         for author in {post.author for post in posts if post.author_id != actor.id}:
             notify(author, NotificationKind.POST_MOVED, thread=target)
-    _after_commit()
     return target
 
 
@@ -365,7 +355,7 @@ _THREAD_FLAGS = {
 def _set_thread_flag(thread: Thread, attribute: str, value: bool, *, actor: User, reason: str) -> Thread:
     _require(can_moderate(actor, thread))
     reason = clean_reason(reason)
-    with write_transaction():
+    with unit_of_work():
         if getattr(thread, attribute) == value:
             raise InvalidInput(None, _("Nothing to change: the thread is already so."))
         setattr(thread, attribute, value)
@@ -373,7 +363,6 @@ def _set_thread_flag(thread: Thread, attribute: str, value: bool, *, actor: User
         if attribute == "is_locked" or attribute == "is_closed":
             for post in thread.posts:  # the search filter shows open/locked
                 indexing.queue_post(post.id)
-    _after_commit()
     return thread
 
 
@@ -406,7 +395,7 @@ def move_thread(thread: Thread, theme: Theme, *, actor: User, reason: str) -> Th
     reason = clean_reason(reason)
     if theme.id == thread.theme_id:
         raise InvalidInput("theme", _("The thread is already in this theme."))
-    with write_transaction():
+    with unit_of_work():
         locked = counters.lock_thread(thread.id)
         old_theme = locked.theme.name
         if locked.status == Visibility.VISIBLE:
@@ -419,7 +408,6 @@ def move_thread(thread: Thread, theme: Theme, *, actor: User, reason: str) -> Th
                      reason=reason)
         for post in locked.posts:
             indexing.queue_post(post.id)
-    _after_commit()
     return thread
 
 
@@ -427,7 +415,7 @@ def _thread_visibility(thread: Thread, *, actor: User, reason: str, expected: Vi
                        action: AuditAction, kind: NotificationKind, wrong_state: str) -> Thread:
     _require(can_moderate(actor, thread))
     reason = clean_reason(reason)
-    with write_transaction():
+    with unit_of_work():
         locked = counters.lock_thread(thread.id)
         if locked.status != expected:
             raise InvalidInput(None, wrong_state)
@@ -438,7 +426,6 @@ def _thread_visibility(thread: Thread, *, actor: User, reason: str, expected: Vi
             indexing.queue_post(post.id)
         if locked.author_id != actor.id:
             notify(locked.author, kind, thread=locked, reason=reason)
-    _after_commit()
     return thread
 
 
@@ -462,7 +449,7 @@ def grant_theme_moderator(user: User, theme: Theme, *, actor: User, reason: str)
     reason = clean_reason(reason)
     if not user.is_verified:
         raise InvalidInput("user", _("Only verified members can moderate a theme."))
-    with write_transaction():
+    with unit_of_work():
         if theme.id in {g.theme_id for g in _active_grants(user)}:
             raise InvalidInput("user", _("This member already moderates this theme."))
         grant = ThemeModerator(user_id=user.id, theme_id=theme.id, granted_by_id=actor.id, created_at=utcnow())
@@ -478,7 +465,7 @@ def _active_grants(user: User) -> list[ThemeModerator]:
 def revoke_theme_moderator(grant: ThemeModerator, *, actor: User, reason: str) -> ThemeModerator:
     _require(can_manage_moderation(actor))
     reason = clean_reason(reason)
-    with write_transaction():
+    with unit_of_work():
         if grant.revoked_at is not None:
             raise InvalidInput(None, _("This right has already been revoked."))
         grant.revoked_at, grant.revoked_by_id = utcnow(), actor.id
@@ -497,7 +484,7 @@ def suspend_user(user: User, *, actor: User, until: datetime | None, reason: str
         raise InvalidInput(None, _("You cannot suspend your own account."))
     if until is not None and until <= utcnow():
         raise InvalidInput("until", _("Choose a date in the future, or leave it empty for an indefinite suspension."))
-    with write_transaction():
+    with unit_of_work():
         now = utcnow()
         user.suspended_at, user.suspended_until, user.suspension_reason = now, until, reason
         suspension = Suspension(user_id=user.id, created_at=now, created_by_id=actor.id, ends_at=until, reason=reason)
@@ -505,14 +492,13 @@ def suspend_user(user: User, *, actor: User, until: datetime | None, reason: str
         audit.record(actor, AuditAction.USER_SUSPENDED, user, reason=reason,
                      params={"until": until.isoformat() if until is not None else None})
         notify(user, NotificationKind.USER_SUSPENDED, reason=reason)
-    _after_commit()
     return suspension
 
 
 def unsuspend_user(user: User, *, actor: User, reason: str) -> User:
     _require(can_manage_moderation(actor))
     reason = clean_reason(reason)
-    with write_transaction():
+    with unit_of_work():
         if not user.is_suspended:
             raise InvalidInput(None, _("This account is not suspended."))
         now = utcnow()
@@ -524,7 +510,6 @@ def unsuspend_user(user: User, *, actor: User, reason: str) -> User:
         user.suspended_at = user.suspended_until = user.suspension_reason = None
         audit.record(actor, AuditAction.USER_UNSUSPENDED, user, reason=reason)
         notify(user, NotificationKind.USER_UNSUSPENDED, reason=reason)
-    _after_commit()
     return user
 
 
@@ -540,7 +525,7 @@ def update_settings(*, actor: User, premoderated_roles: Sequence[str], first_pos
     for field, value in (("first_posts_to_approve", first_posts_to_approve), ("auto_hide_reports", auto_hide_reports)):
         if value is None or not 0 <= value <= 100:
             raise InvalidInput(field, _("Enter a number from 0 to 100."))
-    with write_transaction():
+    with unit_of_work():
         settings = db.session.execute(select(ModerationSettings).order_by(ModerationSettings.id)).scalars().first()
         if settings is None:
             settings = ModerationSettings()
@@ -578,7 +563,7 @@ def add_watched_word(*, actor: User, pattern: str, action: str, is_regex: bool =
     label = (label or "").strip()
     if len(label) > 200:  # refused whole, never cut
         raise InvalidInput("label", too_long_message(_("What the author is told (optional)"), 200, len(label)))
-    with write_transaction():
+    with unit_of_work():
         word = WatchedWord(pattern=pattern, is_regex=is_regex, label=label,
                            action=action_value, created_by_id=actor.id, created_at=utcnow())
         db.session.add(word)
@@ -595,7 +580,7 @@ def add_preset(key: str, *, actor: User, action: str, reason: str | None = None)
 
 def remove_watched_word(word: WatchedWord, *, actor: User, reason: str | None = None) -> WatchedWord:
     _require(can_manage_moderation(actor))
-    with write_transaction():
+    with unit_of_work():
         if word.removed_at is not None:
             raise InvalidInput(None, _("This word has already been removed."))
         word.removed_at, word.removed_by_id = utcnow(), actor.id

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import mail, text
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 from ..handles import mentioned_handles
@@ -47,8 +47,10 @@ TOPIC_LABELS = {
 DEFAULTS = {"replies": Delivery.IMMEDIATELY, "mentions": Delivery.IMMEDIATELY, "new_threads": Delivery.WEEKLY,
             "my_content": Delivery.IMMEDIATELY, "account": Delivery.IMMEDIATELY, "reports": Delivery.NEVER}
 TOPIC_OF = {kind: topic for topic, kinds in TOPICS.items() for kind in kinds}
-# Verification decisions already have their own mail (with the details); the notification is in-app only.
-OWN_MAIL = {K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED}
+# Verification decisions and review requests (意見照会) have their own mail (with the details: the deadline, the
+# secretariat's message); the notification is in-app only.
+OWN_MAIL = {K.VERIFICATION_APPROVED, K.VERIFICATION_REJECTED, K.PROPOSAL_REVIEW_REQUESTED,
+            K.PROPOSAL_REVIEW_REMINDER}
 UNSUBSCRIBE_SALT = "educussion.notifications.unsubscribe"
 
 
@@ -76,6 +78,8 @@ def describe(kind: NotificationKind, title: str, count: int = 1, who: str = "") 
         K.VERIFICATION_APPROVED: _("Your account has been verified. You can now post."),
         K.VERIFICATION_REJECTED: _("Your verification request was not approved."),
         K.CONCLUSION_ADDED: _("The secretariat has written a conclusion for your thread “%(title)s”."),
+        K.PROPOSAL_REVIEW_REQUESTED: _("The secretariat asks for your opinion on the draft proposal “%(title)s”."),
+        K.PROPOSAL_REVIEW_REMINDER: _("The deadline for your opinion on the draft proposal “%(title)s” is near."),
     }
     return messages[kind] % {"title": title, "count": count, "who": who}
 
@@ -102,7 +106,7 @@ def save_preferences(user: User, *, actor: User, choices: dict[str, str]) -> dic
         wanted = {topic: Delivery(choices[topic]) for topic in DEFAULTS if topic in choices}
     except ValueError:
         raise InvalidInput(None, _("Please choose how you want to be told."))
-    with write_transaction():
+    with unit_of_work():
         _store(user, wanted)
     return preferences(user)
 
@@ -138,7 +142,7 @@ def unsubscribe(token: str) -> tuple[User, str] | None:
     if found is None:
         return None
     user, topic = found
-    with write_transaction():
+    with unit_of_work():
         _store(user, {t: Delivery.NEVER for t in (DEFAULTS if topic == "all" else [topic])})
     return user, topic
 
@@ -146,14 +150,16 @@ def unsubscribe(token: str) -> tuple[User, str] | None:
 # ---------------------------------------------------------------- notifying
 
 def notify(user: User | None, kind: NotificationKind, *, thread: Thread | None = None, post: Post | None = None,
-           reason: str | None = None) -> Notification | None:
-    """Add a notification (and, if the member wants it at once, an e-mail) to the current transaction."""
+           reason: str | None = None, proposal=None) -> Notification | None:
+    """Add a notification (and, if the member wants it at once, an e-mail) to the current transaction.
+    `proposal`: a 提言 the notification is about (its title is kept as the notification's title)."""
     if user is None:
         return None
     thread = thread or (post.thread if post is not None else None)
+    title = thread.title if thread else (proposal.title if proposal is not None else "")
     note = Notification(user_id=user.id, kind=kind, thread_id=thread.id if thread else None,
-                        post_id=post.id if post else None, thread_title=thread.title if thread else "",
-                        reason=reason, created_at=utcnow())
+                        post_id=post.id if post else None, proposal_id=proposal.id if proposal is not None else None,
+                        thread_title=title, reason=reason, created_at=utcnow())
     db.session.add(note)
     db.session.execute(update(User).where(User.id == user.id)
                        .values(unread_notifications=User.unread_notifications + 1),
@@ -194,8 +200,8 @@ def _mail_one(user: User, note: Notification, post: Post | None) -> None:
                        unsubscribe_url=absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, topic)))
         # A subject line is a heading: no closing 「。」
         mail.queue(user.email, _("[Educussion] %(what)s", what=what.rstrip("。.")),
-                   render_template("mail/notification.txt", **context),
-                   html=render_template("mail/notification.html", **context),
+                   mail.render("mail/notification.txt", **context),
+                   html=mail.render("mail/notification.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])
 
 
@@ -225,7 +231,7 @@ def set_following(user: User, *, actor: User, thread: Thread | None = None, them
         why = why_not_follow_thread(actor, thread)
         if why is not None:
             raise PermissionDenied(why)
-    with write_transaction():
+    with unit_of_work():
         _follow(user, thread_id=thread.id if thread else None, theme_id=theme.id if theme else None, auto=False,
                 active=on)
 
@@ -273,7 +279,7 @@ def mark_read(notes: Notification | Iterable[Notification], *, actor: User) -> N
     ids = [note.id for note in notes if note.user_id == actor.id and note.read_at is None]
     if not ids:
         return
-    with write_transaction():
+    with unit_of_work():
         done = db.session.execute(update(Notification).where(Notification.id.in_(ids),
                                                              Notification.read_at.is_(None))
                                   .values(read_at=utcnow())).rowcount
@@ -283,7 +289,7 @@ def mark_read(notes: Notification | Iterable[Notification], *, actor: User) -> N
 
 
 def mark_all_read(*, actor: User) -> None:
-    with write_transaction():
+    with unit_of_work():
         db.session.execute(update(Notification).where(Notification.user_id == actor.id,
                                                       Notification.read_at.is_(None)).values(read_at=utcnow()))
         db.session.execute(update(User).where(User.id == actor.id).values(unread_notifications=0))
@@ -312,12 +318,11 @@ def send_digests(frequency: Delivery, now: datetime | None = None) -> int:
         visible = [n for n in due if _still_mailable(n)]
         if not visible:
             continue
-        with write_transaction():
+        with unit_of_work():
             _mail_digest(user, frequency, visible)
             for note in visible:
                 note.mailed_at = now or utcnow()
         sent += 1
-    mail.send_queued()
     return sent
 
 
@@ -349,5 +354,5 @@ def _mail_digest(user: User, frequency: Delivery, notes: list[Notification]) -> 
                        unsubscribe_url=absolute_url("notifications.unsubscribe",
                                                     token=unsubscribe_token(user, "all")))
         mail.queue(user.email, _("[Educussion] %(what)s (%(count)d)", what=title, count=len(notes)),
-                   render_template("mail/digest.txt", **context), html=render_template("mail/digest.html", **context),
+                   mail.render("mail/digest.txt", **context), html=mail.render("mail/digest.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])

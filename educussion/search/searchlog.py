@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..extensions import db
 from ..models import SearchLog, utcnow
 
@@ -48,7 +48,7 @@ def flush(batch: list[dict] | None = None) -> None:
             batch, buffer.entries = buffer.entries, []
     if not batch:
         return
-    with write_transaction():
+    with unit_of_work():
         db.session.add_all(SearchLog(**entry) for entry in batch)
 
 

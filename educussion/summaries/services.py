@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, mail, text
-from ..database import write_transaction
+from .. import audit, text
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 from ..limits import MAX_BODY_LENGTH, too_long_message
@@ -31,7 +31,7 @@ def save_summary(thread: Thread, *, actor: User, outcome: str, conclusion: str |
     body = (conclusion or "").replace("\r\n", "\n").strip()
     if len(body) > MAX_BODY_LENGTH:
         raise InvalidInput("conclusion", too_long_message(_("Conclusion (まとめ)"), MAX_BODY_LENGTH, len(body)))
-    with write_transaction():
+    with unit_of_work():
         latest = db.session.execute(select(ThreadConclusion).filter_by(thread_id=thread.id)
                                     .order_by(ThreadConclusion.number.desc()).limit(1)).scalar()
         if body and (latest is None or latest.body_source != body):
@@ -46,7 +46,6 @@ def save_summary(thread: Thread, *, actor: User, outcome: str, conclusion: str |
             thread.outcome = value
             audit.record(actor, AuditAction.THREAD_OUTCOME_SET, thread,
                          params={"from": before.value, "to": value.value})
-    mail.send_queued()
     return thread
 
 
@@ -66,7 +65,7 @@ def _add_conclusion(thread: Thread, actor: User, body: str) -> ThreadConclusion:
 
 def set_key_point(post: Post, *, actor: User, on: bool) -> Post:
     _require_secretariat(actor)
-    with write_transaction():
+    with unit_of_work():
         if post.is_key_point == on:
             return post
         post.is_key_point = on
@@ -80,7 +79,7 @@ def mark_helpful(post: Post, *, actor: User, on: bool = True) -> Post:
     if refusal is not None:
         raise PermissionDenied(refusal)
     try:
-        with write_transaction():
+        with unit_of_work():
             if on:
                 existing = db.session.execute(select(HelpfulMark.id).filter_by(post_id=post.id, user_id=actor.id))
                 if existing.first() is None:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 
 from .. import audit
 from ..accounts import throttle
-from ..database import write_transaction
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied, TooManyAttempts
 from ..extensions import db
 from ..models import AuditAction, RecoveryCode, TwoStepSetting, User, new_session_token, utcnow
@@ -68,7 +68,7 @@ def enable(user: User, *, actor: User, secret: str, code: str) -> list[str]:
     step = _matching_step(secret, code)
     if step is None:
         raise InvalidInput("code", _wrong_code_message())
-    with write_transaction():
+    with unit_of_work():
         if setting_for(user) is not None:
             raise InvalidInput(None, _("Two-step verification is already on for your account."))
         db.session.add(TwoStepSetting(user_id=user.id, secret=secret, last_used_step=step))
@@ -156,7 +156,7 @@ def verify(user: User, code: str) -> bool:
 
 
 def _use_step(user: User, step: int) -> bool:
-    with write_transaction():
+    with unit_of_work():
         # Compared in SQL: of two log-ins with one code at once, only one gets it.
         used = db.session.execute(
             update(TwoStepSetting)
@@ -170,7 +170,7 @@ def _use_step(user: User, step: int) -> bool:
 
 
 def _use_recovery_code(user: User, code: str) -> bool:
-    with write_transaction():
+    with unit_of_work():
         used = db.session.execute(
             update(RecoveryCode)
             .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash_code(_normalise(code)),
@@ -196,7 +196,7 @@ def disable(user: User, *, actor: User, code: str) -> User:
     if setting_for(user) is None:
         raise InvalidInput(None, _("Two-step verification is not on for your account."))
     verify(user, code)
-    with write_transaction():
+    with unit_of_work():
         _remove(user)
         audit.record(actor, AuditAction.TWO_STEP_DISABLED, user, summary="two-step verification turned off")
     return user
@@ -212,7 +212,7 @@ def reset(user: User, *, actor: User, reason: str) -> User:
         raise InvalidInput("reason", _("Please give a reason."))
     if len(reason) > 1000:
         raise InvalidInput("reason", _("Use at most %(count)d characters.", count=1000))
-    with write_transaction():
+    with unit_of_work():
         if setting_for(user) is None:
             raise InvalidInput(None, _("Two-step verification is not on for this member."))
         _remove(user)

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,8 +14,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from .. import audit, mail
-from ..database import write_transaction
+from ..accounts.services import DEFAULT_SECRETARIAT_ORGANISATION, Registration, normalise_email, register_user
+from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied, Problems
+from ..files import services as file_services
 from ..extensions import db
 from ..limits import too_long_message
 from ..models import (
@@ -50,6 +50,7 @@ ORGANISATION_KIND_FOR_ROLE = {
     Role.COMPANY: OrganisationKind.COMPANY,
     Role.ACADEMIC: OrganisationKind.UNIVERSITY,
     Role.SECRETARIAT: OrganisationKind.SECRETARIAT,
+    Role.SITE_EDITOR: OrganisationKind.SECRETARIAT,  # 広報担当: the council's office
 }
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # What a file's first bytes must be; its name and the browser's content type are not trusted.
@@ -164,7 +165,7 @@ def end_verification(user: User, *, actor: User, reason: str) -> User:
         raise InvalidInput("reason", _("Please give a reason."))
     if not user.is_verified:
         raise InvalidInput(None, _("This account is not verified."))
-    with write_transaction():
+    with unit_of_work():
         current = _current_verification(user)
         params = {"role": user.role.value, "organisation": user.organisation_name, "title": user.title}
         if current is not None:
@@ -185,7 +186,7 @@ def set_role(user: User, *, actor: User | None, role: Role, organisation: str, t
     _require_secretariat(actor)
     if not organisation.strip():
         raise InvalidInput("organisation", _("Please enter the organisation."))
-    with write_transaction():
+    with unit_of_work():
         org, department = _organisation_for(role, organisation, allow_unlisted=allow_unlisted)
         title = _with_department(department, " ".join(title.split()))
         if org.is_municipality:
@@ -254,10 +255,6 @@ def evidence_download_name(verification: VerificationRequest) -> str:
     return download_name("evidence", verification.id, extension)
 
 
-def evidence_path(stored_name: str) -> str:
-    return os.path.join(current_app.instance_path, "evidence", stored_name)
-
-
 def _request_fields(data: RequestData, evidence: FileStorage | None) -> tuple:
     """The verification's fields, checked all at once: (title, phone, note, organisation, organisation name,
     corporate number, evidence file); raises one InvalidInput that names every field with a problem."""
@@ -302,7 +299,7 @@ def submit_request(user: User, *, actor: User, data: RequestData, evidence: File
     if data.role not in REQUESTABLE_ROLES:
         raise InvalidInput("role", _("Please choose a role."))
     title, phone, note, organisation, organisation_name, corporate_number, file = _request_fields(data, evidence)
-    with write_transaction():
+    with unit_of_work():
         pending = db.session.execute(
             select(VerificationRequest).filter_by(user_id=user.id, status=RequestStatus.PENDING)
         ).scalar()
@@ -313,15 +310,12 @@ def submit_request(user: User, *, actor: User, data: RequestData, evidence: File
             organisation_kind=ORGANISATION_KIND_FOR_ROLE[data.role], corporate_number=corporate_number,
             title=title, phone=phone, note=note,
         )
-        if file is not None:
-            content, content_type, extension, original = file
-            verification.evidence_file = f"{uuid.uuid4().hex}.{extension}"
-            verification.evidence_name, verification.evidence_type = original, content_type
-            verification.evidence_size = len(content)
-            os.makedirs(os.path.dirname(evidence_path(verification.evidence_file)), exist_ok=True)
-            with open(evidence_path(verification.evidence_file), "wb") as f:
-                f.write(content)
         db.session.add(verification)
+        if file is not None:
+            content, content_type, _extension, original = file
+            db.session.flush()
+            file_services.add_evidence(content, content_type=content_type, name=original, actor=actor,
+                                       verification_request_id=verification.id)
         audit.record(actor, AuditAction.VERIFICATION_REQUESTED, user,
                      params={"role": data.role.value, "organisation": organisation_name, "title": title})
     return verification
@@ -336,7 +330,7 @@ def _decide(verification: VerificationRequest, actor: User) -> None:
 def approve_request(verification: VerificationRequest, *, actor: User, title: str | None = None) -> VerificationRequest:
     """Verify the member as asked (the secretariat may correct the title)."""
     _decide(verification, actor)
-    with write_transaction():
+    with unit_of_work():
         _decide(verification, actor)  # again, on fresh data under the write lock
         organisation = verification.organisation
         if organisation is None:
@@ -358,7 +352,6 @@ def approve_request(verification: VerificationRequest, *, actor: User, title: st
                      params={"role": verification.role.value, "organisation": organisation.name, "title": final_title})
         _mail_decision(verification)
         notify(verification.user, NotificationKind.VERIFICATION_APPROVED)
-    mail.send_queued()
     return verification
 
 
@@ -369,7 +362,7 @@ def reject_request(verification: VerificationRequest, *, actor: User, reason: st
         raise InvalidInput("reason", _("Please give the reason; the member will read it."))
     if len(reason) > 2000:
         raise InvalidInput("reason", too_long_message(_("Reason"), 2000, len(reason)))
-    with write_transaction():
+    with unit_of_work():
         _decide(verification, actor)
         verification.status = RequestStatus.REJECTED
         verification.decided_at = utcnow()
@@ -380,7 +373,6 @@ def reject_request(verification: VerificationRequest, *, actor: User, reason: st
                              "title": verification.title})
         _mail_decision(verification)
         notify(verification.user, NotificationKind.VERIFICATION_REJECTED, reason=reason)
-    mail.send_queued()
     return verification
 
 
@@ -409,15 +401,13 @@ def _token_hash(token: str) -> str:
 
 def invite(*, actor: User | None, data: InvitationData) -> tuple[Invitation, str]:
     """Create an invitation and mail its single-use link; returns it with the token (shown once)."""
-    from ..accounts.services import normalise_email
-
     _require_secretariat(actor)
     email = normalise_email(data.email)
     display_name = _clean(data.display_name, 100, "display_name")
     if not (data.organisation or "").strip():
         raise InvalidInput("organisation", _("Please enter the organisation."))
     token = secrets.token_urlsafe(32)
-    with write_transaction():
+    with unit_of_work():
         organisation, department = _organisation_for(data.role, data.organisation)
         title = _with_department(department, _clean(data.title, 100, "title"))
         if organisation.is_municipality:
@@ -439,7 +429,6 @@ def invite(*, actor: User | None, data: InvitationData) -> tuple[Invitation, str
                 "address); it can be used once and expires on %(date)s.\n\n%(link)s\n",
                 affiliation=f"{organisation.name} {title}".strip(), link=link,
                 date=format_when(invitation.expires_at)))
-    mail.send_queued()
     return invitation, token
 
 
@@ -458,13 +447,12 @@ def check_invitation(invitation: Invitation | None) -> Invitation:
 
 
 def register_invited(invitation: Invitation, *, display_name: str, password: str) -> User:
-    """Create the invited person's account (with the invited address) and verify it at once."""
-    from ..accounts.services import Registration, register_user
-
+    """Create the invited person's account (with the invited address) and verify it at once: one unit."""
     check_invitation(invitation)
-    user = register_user(Registration(email=invitation.email, password=password, display_name=display_name,
-                                      email_confirmed=True))
-    return accept_invitation(invitation, user=user)
+    with unit_of_work():
+        user = register_user(Registration(email=invitation.email, password=password, display_name=display_name,
+                                          email_confirmed=True))
+        return accept_invitation(invitation, user=user)
 
 
 def accept_invitation(invitation: Invitation, *, user: User) -> User:
@@ -473,7 +461,7 @@ def accept_invitation(invitation: Invitation, *, user: User) -> User:
     if user.email.lower() != invitation.email.lower():
         raise PermissionDenied(_("This invitation was sent to another e-mail address. "
                                  "Please log out and open the link again."))
-    with write_transaction():
+    with unit_of_work():
         check_invitation(invitation)
         invitation.accepted_at = utcnow()
         invitation.accepted_by_id = user.id
@@ -516,3 +504,15 @@ def bulk_invite(*, actor: User, rows) -> list[RowResult]:
         else:
             results.append(RowResult(row.number, email, True, _("Invitation sent.")))
     return results
+
+
+def create_secretariat(
+    email: str, password: str, display_name: str, *, title: str = "", organisation: str | None = None
+) -> User:
+    """A verified secretariat account, for `flask accounts create-secretariat`: created and verified in one
+    unit of work (never an unverified account left behind)."""
+    with unit_of_work():
+        user = register_user(Registration(email=email, password=password, display_name=display_name,
+                                          email_confirmed=True, granted_role=Role.SECRETARIAT))
+        return set_role(user, actor=None, role=Role.SECRETARIAT,
+                        organisation=organisation or DEFAULT_SECRETARIAT_ORGANISATION, title=title)

@@ -183,6 +183,7 @@ def test_a_missing_internal_only_slows_search_down(search_app, fast_path, monkey
         expected = _answers(QUERIES[:12])
         monkeypatch.setattr(engine, "_loaded", None)
         monkeypatch.delattr(whoosh.util.numeric, "byte_to_length")
+        monkeypatch.setattr(engine.log, "disabled", False)  # (alembic's fileConfig, run by an earlier test)
         with caplog.at_level(logging.WARNING, logger=engine.__name__):
             assert _answers(QUERIES[:12]) == expected
             assert _answers(QUERIES[:12]) == expected
@@ -208,6 +209,7 @@ def test_an_internal_that_changed_only_slows_search_down(search_app, fast_path, 
         expected = _answers(QUERIES[:12])
         monkeypatch.setattr(engine._Leaves, "_cache", {})
         monkeypatch.setattr(W3LeafMatcher, "_read_data", read_four_parts)
+        monkeypatch.setattr(engine.log, "disabled", False)  # (alembic's fileConfig, run by an earlier test)
         with caplog.at_level(logging.WARNING, logger=engine.__name__):
             assert _answers(QUERIES[:12]) == expected
     assert len([record for record in caplog.records if record.name == engine.__name__]) == 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from flask import render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -379,7 +379,9 @@ def _mail_reviewer(user: User, proposal: Proposal, *, message: str, reminder: bo
         subject = (_("[Educussion] Reminder: your opinion on the draft proposal “%(title)s”", title=proposal.title)
                    if reminder else
                    _("[Educussion] Request for your opinion on the draft proposal “%(title)s”", title=proposal.title))
-        mail.queue(user.email, subject, render_template("mail/proposal_review.txt", **context))
+        # The template alone, with this context: not render_template, whose context processors would add the
+        # request and the signed-in member (the secretariat, not the reviewer).
+        mail.queue(user.email, subject, current_app.jinja_env.get_template("mail/proposal_review.txt").render(context))
 
 
 def end_review(proposal: Proposal, *, actor: User) -> Proposal:

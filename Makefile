@@ -12,6 +12,7 @@ help:
 	@echo "make run    set up (virtualenv, install, migrate, demo data) and serve http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (SQLite; set EDUCUSSION_TEST_DATABASE_URL for PostgreSQL)"
 	@echo "make test-fast  the suite without the browser tests and the real-server tests (for the edit-test loop)"
+	@echo "make lint   flake8 and the import contracts (lint-imports)"
 	@echo "make bench  run the benchmarks (prints figures)"
 
 $(BIN)/activate:
@@ -45,8 +46,10 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
+# flake8, then the import contracts in setup.cfg ([importlinter]: layers, who may import what).
 lint: install
 	$(BIN)/flake8 educussion tests bench wsgi.py
+	$(BIN)/lint-imports --no-cache --no-logo
 
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs=".* __pycache__" --no-location --sort-output -o educussion/translations/messages.pot .

@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from .board.views import bp as board_bp
     from .export.views import bp as export_bp
     from .feeds.views import bp as feeds_bp
+    from .files.views import bp as files_bp
     from .moderation.views import bp as moderation_bp
     from .summaries.views import bp as summaries_bp
     from .notifications.views import bp as notifications_bp
@@ -95,9 +96,12 @@ def register_blueprints(app: Flask) -> None:
     from .proposals.meeting_views import bp as meetings_bp
     from .proposals.views import bp as proposals_bp
     from .search.views import bp as search_bp
+    from .site.views import editor_bp as site_editor_bp
+    from .site.views import public_bp as site_bp
     from .twostep.views import bp as two_step_bp
     from .verification.views import bp as verification_bp
 
+    app.register_blueprint(site_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(verification_bp)
@@ -110,26 +114,31 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(summaries_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(two_step_bp)
+    app.register_blueprint(files_bp)
+    app.register_blueprint(site_editor_bp)
     app.register_blueprint(proposals_bp)
     app.register_blueprint(meetings_bp)
 
 
 def register_error_handlers(app: Flask) -> None:
-    from .errors import register_error_handlers as register
+    from .error_pages import register_error_handlers as register
 
     register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
     from . import i18n, text
+    from .files import display as file_display
     from .forms import max_length_of
     from .limits import limit_note
     from .permissions import TEMPLATE_PREDICATES
+    from .site.queries import contact
 
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-    app.jinja_env.globals.update(max_length_of=max_length_of, limit_note=limit_note)
+    app.jinja_env.globals.update(max_length_of=max_length_of, limit_note=limit_note, site_contact=contact)
     app.jinja_env.filters["excerpt"] = text.excerpt
     i18n.register_template_helpers(app)
+    file_display.register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

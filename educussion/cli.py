@@ -19,7 +19,9 @@ search_cli = AppGroup("search", help="The full-text search index.")
 export_cli = AppGroup("export", help="Discussion summaries for meetings and proposals.")
 notify_cli = AppGroup("notify", help="Notification mails: sending and digests.")
 maintenance_cli = AppGroup("maintenance", help="Housekeeping: deleting old records.")
-backup_cli = AppGroup("backup", help="Back up and restore a SQLite instance (database, evidence files, search index).")
+files_cli = AppGroup("files", help="The file store: attachments and evidence.")
+backup_cli = AppGroup("backup", help="Back up and restore a SQLite instance (database, stored files, search index).")
+site_cli = AppGroup("site", help="The council's site: pages, news and contact details.")
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
@@ -150,13 +152,13 @@ def search_sync_command() -> None:
 @search_cli.command("reindex")
 def search_reindex_command() -> None:
     """Rebuild the whole index from the database and swap it in atomically (changes made meanwhile included)."""
-    from .search import index
+    from .search import backend
     from .search import indexing
 
     try:
         with click.progressbar(length=indexing.total_posts(), label="Indexing posts") as bar:
             count = indexing.reindex(progress=bar.update)
-    except index.IndexBusy:
+    except backend.IndexBusy:
         raise click.ClickException("Another process kept the index locked for two minutes; try again later.")
     click.echo(f"{count} posts indexed.")
 
@@ -290,7 +292,7 @@ def maintenance_purge_command() -> None:
 @backup_cli.command("create")
 @click.argument("folder", type=click.Path(file_okay=False))
 def backup_create_command(folder: str) -> None:
-    """Copy the database, the search index and the evidence files into FOLDER (new or empty), while the
+    """Copy the database, the search index and the stored files into FOLDER (new or empty), while the
     board keeps running. PostgreSQL: refused, with the pg_dump line to use instead."""
     from .backup import services as backup_services
 
@@ -299,7 +301,7 @@ def backup_create_command(folder: str) -> None:
     except DomainError as error:
         _fail(error)
     posts = manifest.tables.get("posts", 0)
-    click.echo(f"Backed up {posts} posts, {len(manifest.tables)} tables and {manifest.evidence_files} evidence "
+    click.echo(f"Backed up {posts} posts, {len(manifest.tables)} tables and {manifest.stored_files} stored "
                f"files (revision {manifest.alembic_revision}) to {folder}.")
 
 
@@ -321,6 +323,56 @@ def backup_restore_command(folder: str) -> None:
         click.echo(f"{indexed} posts from the search outbox indexed.")
 
 
+@files_cli.command("sweep")
+def files_sweep_command() -> None:
+    """Remove pending uploads older than 24 hours and stored contents nothing uses (run daily from cron)."""
+    from .files import services as file_services
+
+    uploads, contents = file_services.sweep()
+    click.echo(f"Removed {uploads} expired pending uploads and {contents} unused stored files.")
+
+
+@files_cli.command("erase")
+@click.argument("file_id", type=int)
+@click.option("--reason", required=True, help="Why (recorded in the audit log), e.g. 本人からの削除依頼.")
+def files_erase_command(file_id: int, reason: str) -> None:
+    """Legal erasure of one uploaded file (its content too, when nothing else uses it)."""
+    from .files import queries as file_queries
+    from .files import services as file_services
+
+    file = file_queries.file_by_id(file_id)
+    if file is None:
+        raise click.ClickException(f"No file with the id {file_id}.")
+    name = file.name
+    try:
+        file_services.erase_file(file, actor=None, reason=reason)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Erased file {file_id} ({name}).")
+
+
+@files_cli.command("text")
+@click.option("--all", "everything", is_flag=True, help="Read again the files already read (after upgrading pypdf).")
+def files_text_command(everything: bool) -> None:
+    """Read the text of attached files that search has not read yet, and index it with their posts."""
+    from .files import extraction
+    from .search import indexing
+
+    posts = extraction.queue_unread(again=everything)
+    done = indexing.sync()
+    click.echo(f"Queued {posts} posts with unread files; indexed {done} posts.")
+
+
+@site_cli.command("defaults")
+def site_defaults_command() -> None:
+    """Store the default texts of the site's pages (about, join, contact, privacy, terms, accessibility) and the home
+    page's statement, where nothing is stored yet: the first version of each, for the secretariat to edit."""
+    from .site import services as site_services
+
+    stored = site_services.load_defaults()
+    click.echo(f"{stored} default texts stored." if stored else "Every page already has its text; nothing changed.")
+
+
 def register(app: Flask) -> None:
     from .proposals.cli import proposals_cli
 
@@ -334,3 +386,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(maintenance_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(files_cli)
+    app.cli.add_command(site_cli)

@@ -10,7 +10,7 @@ from typing import Any
 # The key this project once published as its development default: refused everywhere.
 PUBLISHED_SECRET_KEYS = frozenset({"dev-only-not-secret"})
 SECRET_KEY_FILE = "secret_key"  # in the instance folder, made on first start when SECRET_KEY is not set
-ROLES = ("mayor", "municipal_staff", "company", "academic", "secretariat")
+ROLES = ("mayor", "municipal_staff", "company", "academic", "secretariat", "site_editor")
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -83,7 +83,13 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # argon2id cost; tests lower it to keep the suite fast.
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 65536,
-        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,  # evidence files are at most 5 MB
+        # A post's form carries up to MAX_FILES_PER_POST files of MAX_UPLOAD_MB each (evidence: 5 MB).
+        "MAX_CONTENT_LENGTH": (_int(env.get("EDUCUSSION_MAX_UPLOAD_MB"), 20) * 10 + 2) * 1024 * 1024,
+        "FILES_DIR": env.get("EDUCUSSION_FILES_DIR", ""),  # "": instance/files/
+        "MAX_UPLOAD_MB": _int(env.get("EDUCUSSION_MAX_UPLOAD_MB"), 20),
+        # Seconds the search drain right after a post spends reading attached files; the rest is read by the
+        # next drain (`flask search worker`, `flask search sync`, or the next post's).
+        "FILES_EXTRACT_SECONDS": float(env.get("EDUCUSSION_FILES_EXTRACT_SECONDS") or 10),
         "EMAIL_CONFIRM_MAX_AGE": 3 * 24 * 3600,
         "PASSWORD_RESET_MAX_AGE": 2 * 3600,
         "INVITATION_DAYS": _int(env.get("EDUCUSSION_INVITATION_DAYS"), 14),
@@ -104,6 +110,9 @@ def from_environment(instance_path: str, env: Mapping[str, str] | None = None) -
         # The secretariat's contact, at the foot of every mail.
         "CONTACT_EMAIL": env.get("EDUCUSSION_CONTACT_EMAIL") or env.get("EDUCUSSION_MAIL_FROM", "board@example.jp"),
         "CONTACT_PHONE": env.get("EDUCUSSION_CONTACT_PHONE", ""),
+        # The site's contact details (edited in サイト管理, which wins over the two above) are read again after this.
+        "SITE_SETTINGS_SECONDS": _int(env.get("EDUCUSSION_SITE_SETTINGS_SECONDS"), 30),
+        "NEWS_PER_PAGE": _int(env.get("EDUCUSSION_NEWS_PER_PAGE"), 20),
         "SMTP_HOST": env.get("EDUCUSSION_SMTP_HOST", ""),
         "SMTP_PORT": _int(env.get("EDUCUSSION_SMTP_PORT"), 587),
         "SMTP_USER": env.get("EDUCUSSION_SMTP_USER", ""),

@@ -47,6 +47,14 @@ def format_when(value: datetime | None) -> str:
     return format_datetime(value, pattern)
 
 
+def format_day(value: datetime | None) -> str:
+    """The date alone, in Japan time: 2017年2月6日 (6 Feb 2017 in English)."""
+    if value is None:
+        return ""
+    locale = get_locale()
+    return format_datetime(value, "d MMM y" if locale is not None and locale.language == "en" else "y年M月d日")
+
+
 def iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
@@ -61,6 +69,7 @@ def organisation_kind_label(kind: OrganisationKind | None) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["iso"] = iso
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["organisation_kind_label"] = organisation_kind_label

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 MAX_TITLE_LENGTH = 120
 MAX_BODY_LENGTH = 20000
+MAX_FILES_PER_POST = 10
 # A draft keeps even text over the posting limits (so it can be shortened later), up to this size.
 MAX_DRAFT_LENGTH = 10 * MAX_BODY_LENGTH
 

@@ -26,6 +26,7 @@ from sqlalchemy import func, or_, select, update
 from .database import after_commit, unit_of_work
 from .extensions import db
 from .models import OutgoingMail, utcnow
+from .site import queries as site_queries
 from .urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,17 @@ def queue(recipient: str, subject: str, body: str, *, html: str | None = None,
 _QUEUED = "educussion.mail.queued"
 
 
+def render(name: str, **context) -> str:
+    """A mail's text from its template, with the given context only: not Flask's render_template, whose
+    context processors would add the request and the signed-in member (the sender, not the reader)."""
+    return current_app.jinja_env.get_template(name).render(context)
+
+
 def _contact() -> str:
-    config = current_app.config
-    phone = config["CONTACT_PHONE"]
-    return config["CONTACT_EMAIL"] + (f" / TEL {phone}" if phone else "")
+    """The secretariat's address and phone as the site's settings give them (サイト管理), else the configuration's
+    (EDUCUSSION_CONTACT_EMAIL, EDUCUSSION_CONTACT_PHONE). Mails write the address out: they go to one person."""
+    contact = site_queries.contact()
+    return contact.email + (f" / TEL {contact.phone}" if contact.phone else "")
 
 
 def footer_text() -> str:

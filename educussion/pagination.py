@@ -38,6 +38,11 @@ class Page(Generic[T]):
         return result
 
 
+def page_of_position(position: int, per_page: int) -> int:
+    """The page that shows the item at `position` (counted from 1)."""
+    return (position - 1) // per_page + 1
+
+
 def clamp_page(requested: int | None, total: int, per_page: int) -> int:
     pages = max(1, -(-total // per_page))
     return min(max(requested or 1, 1), pages)

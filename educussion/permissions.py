@@ -10,7 +10,8 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .models import Post, Proposal, ProposalStatus, Report, ReportStatus, Role, Theme, Thread, User, Visibility
+from .models import (FileUse, Post, Proposal, ProposalStatus, Report, ReportStatus, Role, StoredFile, Theme, Thread,
+                     User, Visibility)
 
 
 def _is_logged_in(user: User | None) -> bool:
@@ -243,6 +244,49 @@ def can_follow_thread(user: User | None, thread: Thread) -> bool:
     return why_not_follow_thread(user, thread) is None
 
 
+def why_not_download(user: User | None, file: StoredFile) -> str | None:
+    """A file is seen exactly when what it belongs to is: a post's file by those who may read the post (a
+    hidden or pending post's files by its author and moderators only; a file taken off by an edit, with
+    the history), evidence by the secretariat, a pending upload by its uploader."""
+    refused = _("This file is not available to you.")
+    if file.use == FileUse.POST and file.post is not None:
+        post = file.post
+        if not (can_view_thread(user, post.thread) and can_read_post_body(user, post)):
+            return refused
+        if file.removed_at is not None and not can_view_history(user, post):
+            return refused
+        return None
+    if file.use == FileUse.EVIDENCE:
+        return None if can_manage_members(user) else refused
+    if file.use == FileUse.PENDING and _is_logged_in(user) and file.uploaded_by_id == user.id:
+        return None
+    return refused
+
+
+def can_download(user: User | None, file: StoredFile) -> bool:
+    return why_not_download(user, file) is None
+
+
+# ---------------------------------------------------------------- the council's site
+
+SITE_EDITOR_ROLES = (Role.SECRETARIAT, Role.SITE_EDITOR)
+
+
+def can_edit_site(user: User | None) -> bool:
+    """News and documents (「サイト管理」): the secretariat and the 広報担当 (site editor), who does not moderate."""
+    return _is_active_member(user) and user.role in SITE_EDITOR_ROLES
+
+
+def can_manage_site(user: User | None) -> bool:
+    """The site's pages (about, privacy, …) and the contact details: the secretariat."""
+    return _is_active_member(user) and user.role == Role.SECRETARIAT
+
+
+def can_read_members_documents(user: User | None) -> bool:
+    """Documents for members only: verified members."""
+    return _is_member(user)
+
+
 def needs_two_step(user: User | None) -> bool:
     """Members of TWO_STEP_REQUIRED_ROLES (the secretariat: it sees phone numbers and evidence files) must
     log in with two-step verification; everyone else may."""
@@ -334,6 +378,10 @@ TEMPLATE_PREDICATES = {
     "can_mark_helpful": can_mark_helpful,
     "can_summarise": can_summarise,
     "can_edit_post": can_edit_post,
+    "can_download": can_download,
+    "can_edit_site": can_edit_site,
+    "can_manage_site": can_manage_site,
+    "can_read_members_documents": can_read_members_documents,
     "can_manage_members": can_manage_members,
     "can_manage_moderation": can_manage_moderation,
     "can_moderate": can_moderate,

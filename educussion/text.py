@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from functools import partial
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset({
-    "div", "p", "br", "hr", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
-    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "div", "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "img",
 })
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title", "rel"],
@@ -23,6 +25,7 @@ ALLOWED_ATTRIBUTES = {
     "div": ["class", "role", "tabindex", "aria-label"],
     "th": ["class"],
     "td": ["class"],
+    "img": ["src", "alt", "loading"],  # only the post's own attached images (render's `images`)
 }
 # Attributes that only our renderer writes, with the only values they may have.
 FIXED_VALUES = {
@@ -32,7 +35,9 @@ FIXED_VALUES = {
     ("div", "aria-label"): {"表"},
     ("th", "class"): {"align-left", "align-center", "align-right"},
     ("td", "class"): {"align-left", "align-center", "align-right"},
+    ("img", "loading"): {"lazy"},
 }
+ATTACHED_IMAGE_PREFIX = "/files/"  # the only place an <img> may point to: this site's own downloads
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
@@ -47,15 +52,15 @@ _markdown = (
 HEADING_BASE = 3  # a post or a まとめ sits under the page's h1 and a section's h2: its headings start at h3
 
 
-def _fit_headings(tokens) -> None:
-    """Fit the text's headings under the page's outline: the highest level used becomes h3, the others follow
-    in order without skipping a level (「## 概要」 under an h2 is an h3; # then ### is h3 then h4)."""
+def _fit_headings(tokens, base: int = HEADING_BASE) -> None:
+    """Fit the text's headings under the page's outline: the highest level used becomes h3 (`base`), the others
+    follow in order without skipping a level (「## 概要」 under an h2 is an h3; # then ### is h3 then h4)."""
     used = sorted({token.tag for token in tokens if token.type == "heading_open"})
-    previous = HEADING_BASE - 1
+    previous = base - 1
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
-        level = min(HEADING_BASE + used.index(token.tag), previous + 1, 6)
+        level = min(base + used.index(token.tag), previous + 1, 6)
         token.tag = tokens[index + 2].tag = f"h{level}"  # heading_open, inline, heading_close
         previous = level
 
@@ -91,6 +96,8 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return False
     if (tag, name) in FIXED_VALUES:
         return value in FIXED_VALUES[(tag, name)]
+    if (tag, name) == ("img", "src"):
+        return value.startswith(ATTACHED_IMAGE_PREFIX) and not value.startswith("//")
     if name == "href":
         # Absolute links with an allowed scheme, or links within this site; nothing ambiguous.
         lowered = value.strip().lower()
@@ -113,12 +120,38 @@ _cleaner = bleach.Cleaner(
 )
 
 
-def render(source: str) -> str:
-    """Markdown source → HTML that is safe to show as it is."""
-    env: dict = {}
-    tokens = _markdown.parse(source or "", env)
-    _fit_headings(tokens)
-    return _cleaner.clean(_markdown.renderer.render(tokens, _markdown.options, env)).strip()
+# With a post's attached images: ![写真](写真.jpg) shows the attached 写真.jpg; any other image is its alt text.
+_markdown_with_images = (
+    MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    .enable(["table", "strikethrough", "linkify"])
+)
+for _rule, _function in (("table_open", _table_open), ("table_close", _table_close), ("th_open", _cell_open),
+                         ("td_open", _cell_open)):
+    _markdown_with_images.add_render_rule(_rule, _function)
+
+
+def _attached_image(renderer, tokens, idx, options, env):
+    token = tokens[idx]
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    url = env.get("images", {}).get(unquote(str(token.attrGet("src") or "")).strip())
+    if url is None:
+        return html.escape(alt)
+    return f'<img src="{html.escape(url)}" alt="{html.escape(alt)}" loading="lazy">'
+
+
+_markdown_with_images.add_render_rule("image", _attached_image)
+
+
+def render(source: str, images: Mapping[str, str] | None = None, *, top_heading: int = HEADING_BASE) -> str:
+    """Markdown source → HTML that is safe to show as it is. `images` maps the names of the post's attached
+    images to their addresses on this site: `![説明](写真.jpg)` shows that image, and nothing else can. Its
+    headings start at h`top_heading` (h3: under a page's h1 and a section's h2; a page of the council's site,
+    whose text is the whole page, starts at h2)."""
+    markdown = _markdown_with_images if images else _markdown
+    env: dict = {"images": dict(images or {})}
+    tokens = markdown.parse(source or "", env)
+    _fit_headings(tokens, max(2, min(top_heading, 6)))
+    return _cleaner.clean(markdown.renderer.render(tokens, markdown.options, env)).strip()
 
 
 _BLOCK_TAG = re.compile(r"</?(?:p|br|hr|h[1-6]|li|ul|ol|pre|blockquote|table|thead|tbody|tr|td|th)\b[^>]*>", re.I)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
+
+from .pagination import page_of_position
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -30,3 +32,10 @@ def absolute_url(endpoint: str, **values) -> str:
 def base_url() -> str:
     """The site's address without a trailing slash (EDUCUSSION_BASE_URL), for links that leave the site."""
     return current_app.config["BASE_URL"]
+
+
+def post_url(post, **values) -> str:
+    """A post's place in its thread: the page that shows it, at its anchor (for a redirect after an action)."""
+    page = page_of_position(post.position, current_app.config["POSTS_PER_PAGE"])
+    return url_for("board.show_thread", thread_id=post.thread_id, page=page if page > 1 else None,
+                   _anchor=post.anchor, **values)

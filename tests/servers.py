@@ -55,8 +55,11 @@ def gunicorn_server(database_url: str, instance_path: Path, *, workers: int = 4,
                 process.wait()
 
 
+START_SECONDS = 120  # a busy machine (CI running both databases at once) imports the app slowly
+
+
 def _wait_until_up(base: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited:\n" + log_path.read_text(errors="replace"))
@@ -66,7 +69,7 @@ def _wait_until_up(base: str, process: subprocess.Popen, log_path: Path) -> None
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start in 30 s:\n" + log_path.read_text(errors="replace"))
+    raise RuntimeError(f"gunicorn did not start in {START_SECONDS} s:\n" + log_path.read_text(errors="replace"))
 
 
 @contextmanager

@@ -3,11 +3,13 @@ import pytest
 
 from educussion.extensions import db
 from educussion.models import Role, User
+from educussion.site import queries as site_queries
 
 from .factories import make_thread, make_user
 
 
 def _statements(client, count_queries, url):
+    site_queries.contact()  # the footer's contact details are kept in the process: one statement per 30 s, not per page
     db.session.expunge_all()  # the request must load everything itself
     with count_queries() as log:
         response = client.get(url)
@@ -37,7 +39,8 @@ def test_home_and_theme_query_counts_are_constant(client, count_queries):
         make_thread(theme_slug="infrastructure", author=make_user(Role.MAYOR))
     home_many = _statements(client, count_queries, "/")
     theme_many = _statements(client, count_queries, "/themes/infrastructure")
-    assert len(home_one.statements) == len(home_many.statements) <= 2, home_many.statements
+    # the latest news, the themes, the recent threads
+    assert len(home_one.statements) == len(home_many.statements) <= 3, home_many.statements
     assert len(theme_one.statements) == len(theme_many.statements) <= 2, theme_many.statements
 
 

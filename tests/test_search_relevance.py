@@ -1,19 +1,17 @@
 """Search relevance on a fixed corpus: every query returns exactly the expected posts (the index's
-candidates, then the exact check), whatever the segments and deletions, and title matches rank first."""
+candidates, then the exact check), whatever the segments and deletions, and title matches rank first.
+Run against the search backend's interface (``backend``), once per backend in ``backend.BACKENDS``."""
 from __future__ import annotations
 
 import random
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
-from whoosh.fields import ID, Schema
-from whoosh.filedb.filestore import RamStorage
 
-from educussion.search import engine
-from educussion.search.analysis import field_types
+from educussion import create_app
+from educussion.search import backend, engine
 from educussion.search.syntax import matches_exactly, parse
-
-FIELDS = {"title": 3.0, "body": 1.0}
 
 CORPUS: dict[int, tuple[str, str]] = {
     1: ("GIGAスクール構想の端末更新について",
@@ -155,41 +153,58 @@ EXPECTED: list[tuple[str, set[int]]] = [
 ]
 
 
-def _index(documents: dict[int, tuple[str, str]], *, segments: int = 1, deleted: set[int] = frozenset()):
-    schema = Schema(id=ID(stored=True, unique=True), **field_types("title"), **field_types("body"))
-    index = RamStorage().create_index(schema)
-    items = list(documents.items())
-    size = -(-len(items) // segments)
-    for start in range(0, len(items), size):
-        with index.writer() as writer:
-            writer.merge = False  # keep one segment per batch
-            for doc_id, (title, body) in items[start:start + size]:
-                writer.add_document(id=str(doc_id), title=title, title_uni=title, body=body, body_uni=body)
-    if deleted:
-        with index.writer() as writer:
-            writer.merge = False
-            for doc_id in deleted:
-                writer.delete_by_term("id", str(doc_id))
-    return index
+class BuiltIndex:
+    """An index of `documents` made by one backend in its own folder, searched through the interface."""
+
+    def __init__(self, name: str, folder, documents: dict[int, tuple[str, str]], *, segments: int = 1,
+                 deleted: set[int] = frozenset()):
+        self.app = create_app({"TESTING": True, "SECRET_KEY": "relevance-" + "x" * 32,
+                               "SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_PATH": str(folder / "instance"),
+                               "SEARCH_INDEX_DIR": str(folder / "index"), "SEARCH_REINDEX_PROCS": 1})
+        self.backend = backend.BACKENDS[name]()
+        self.documents = documents
+        items = [_document(post_id, *texts) for post_id, texts in sorted(documents.items())]
+        size = -(-len(items) // segments)
+        with self.app.app_context():  # a rebuild, then drains: one segment each (for Whoosh)
+            self.backend.rebuild(iter(items[:size]))
+            for start in range(size, len(items), size):
+                self.backend.apply(items[start:start + size], [])
+            if deleted:
+                self.backend.apply([], sorted(deleted))
+
+    def search(self, raw: str, depth: int = 1000) -> backend.Hits:
+        with self.app.app_context():
+            return self.backend.search(parse(raw), limit=depth, time_limit=60)
+
+    def ranked(self, raw: str, depth: int = 1000) -> tuple[list[int], backend.Hits]:
+        """The ids in rank order after the exact check, and the backend's answer."""
+        parsed = parse(raw)
+        if parsed.is_empty:
+            return [], backend.Hits([], 0, False, False)
+        hits = self.search(raw, depth)
+        ids = hits.post_ids
+        if hits.needs_check:
+            ids = [post_id for post_id in ids if matches_exactly(parsed, self.documents[post_id])]
+        return ids, hits
+
+
+def _document(post_id: int, title: str, body: str) -> backend.Document:
+    return backend.Document(post_id=post_id, thread_id=post_id, title=title, body=body, theme="infrastructure",
+                            role="mayor", prefecture="佐賀県", status="open", opening=True, visible=True,
+                            created=datetime(2025, 4, 1, tzinfo=timezone.utc) + timedelta(minutes=post_id))
+
+
+@pytest.fixture(scope="module", params=sorted(backend.BACKENDS))
+def build(request, tmp_path_factory):
+    """build(documents, segments=…, deleted=…) → an index made by the backend under test."""
+    def _build(documents: dict[int, tuple[str, str]], **options) -> BuiltIndex:
+        return BuiltIndex(request.param, tmp_path_factory.mktemp(request.param), documents, **options)
+    return _build
 
 
 @pytest.fixture(scope="module")
-def searcher():
-    with _index(CORPUS).searcher() as opened:
-        yield opened
-
-
-def _ranked(searcher, raw: str, depth: int = 1000) -> tuple[list[int], engine.Ranked]:
-    """The ids in rank order after the exact check, and the engine's answer."""
-    parsed = parse(raw)
-    if parsed.is_empty:
-        return [], engine.Ranked([], [], 0, False, False)
-    ranked = engine.rank(searcher, parsed, FIELDS, depth=depth)
-    ids = [int(searcher.stored_fields(docnum)["id"]) for docnum in ranked.docnums]
-    if ranked.needs_check:
-        texts = {doc_id: (title, body) for doc_id, (title, body) in CORPUS.items()}
-        ids = [doc_id for doc_id in ids if matches_exactly(parsed, texts[doc_id])]
-    return ids, ranked
+def corpus(build) -> BuiltIndex:
+    return build(CORPUS)
 
 
 def _brute_force(raw: str, documents: dict[int, tuple[str, str]]) -> set[int]:
@@ -203,13 +218,21 @@ def test_corpus_and_queries_are_big_enough():
     assert len({raw for raw, _ in EXPECTED}) == len(EXPECTED)
 
 
+@pytest.mark.parametrize("name", sorted(backend.BACKENDS))
+def test_every_backend_implements_the_interface(name):
+    made = backend.BACKENDS[name]()
+    assert isinstance(made, backend.SearchBackend) and made.name == name
+    assert isinstance(backend.current(), backend.SearchBackend)
+
+
 @pytest.mark.parametrize(("raw", "expected"), EXPECTED, ids=[raw for raw, _ in EXPECTED])
-def test_query_returns_exactly(searcher, raw, expected):
-    ids, ranked = _ranked(searcher, raw)
+def test_query_returns_exactly(corpus, raw, expected):
+    ids, hits = corpus.ranked(raw)
     assert set(ids) == expected and len(ids) == len(expected)
-    assert ranked.total >= len(expected)
-    if not ranked.needs_check:  # the index alone decided: its count is the true one
-        assert ranked.total == len(expected)
+    assert hits.total >= len(expected)
+    if not hits.needs_check:  # the index alone decided: its count is the true one
+        assert hits.total == len(expected)
+    assert len(hits.scores) == len(hits.post_ids) and hits.scores == sorted(hits.scores, reverse=True)
 
 
 @pytest.mark.parametrize(("raw", "expected"), EXPECTED, ids=[raw for raw, _ in EXPECTED])
@@ -222,60 +245,58 @@ def test_the_expectations_follow_the_matching_rule(raw, expected):
     ("教員研修", False), ('"教員 研修"', False), ("研修 -教員研修", False), ("ICT化", False),
 ])
 def test_one_token_words_need_no_check(raw, exact):
+    """Whoosh's engine (an index of bigrams without positions): a word of one token is decided by the index."""
     assert engine.is_exact(parse(raw)) is exact
+    assert backend.WhooshBackend().is_exact(parse(raw)) is exact
 
 
-def test_bigram_and_alone_is_a_superset_that_the_check_narrows(searcher):
-    parsed = parse('"教員 研修"')
-    ranked = engine.rank(searcher, parsed, FIELDS, depth=100)
-    loose = {int(searcher.stored_fields(docnum)["id"]) for docnum in ranked.docnums}
-    assert ranked.needs_check and loose == {7, 8, 26}  # every post with both bigrams, in any order or distance
-    assert set(_ranked(searcher, '"教員 研修"')[0]) == {26}
+def test_the_index_candidates_are_narrowed_by_the_check(corpus):
+    hits = corpus.search('"教員 研修"', depth=100)
+    loose = set(hits.post_ids)
+    assert {26} <= loose <= {7, 8, 26} and (hits.needs_check or loose == {26})
+    assert set(corpus.ranked('"教員 研修"')[0]) == {26}
+    if corpus.backend.name == "whoosh":  # bigrams without positions: every post with both, in any order or distance
+        assert hits.needs_check and loose == {7, 8, 26}
 
 
-def test_a_long_repeated_query_is_fast():
-    index = _index({1: ("", "あ" * 5000), 2: ("", "あ" * 150 + "い" + "あ" * 150)})
+def test_a_long_repeated_query_is_fast(build):
+    built = build({1: ("", "あ" * 5000), 2: ("", "あ" * 150 + "い" + "あ" * 150)})
     started = time.process_time()  # CPU time: another busy process on the machine does not count
-    with index.searcher() as searcher:
-        parsed = parse("あ" * 500)
-        ranked = engine.rank(searcher, parsed, {"body": 1.0})
-        texts = {docnum: searcher.stored_fields(docnum)["id"] for docnum in ranked.docnums}
-    assert ranked.needs_check and sorted(texts.values()) == ["1", "2"]  # both have the bigram ああ
+    hits = built.search("あ" * 500)
+    assert sorted(hits.post_ids) == [1, 2]  # both have the bigram ああ
     # A few ms of CPU today; whoosh's positional Phrase took 27 s for the first one.
     assert time.process_time() - started < 2
 
 
 @pytest.mark.parametrize("seed", [1, 4, 5, 10, 12])
-def test_random_corpora_with_segments_and_deletions_match_the_rule(seed):
-    """Any corpus, split into segments, with deleted documents: the checked results equal a brute-force
+def test_random_corpora_with_segments_and_deletions_match_the_rule(build, seed):
+    """Any corpus, written in three parts, with deleted documents: the checked results equal a brute-force
     scan with matches_exactly, and a shallow ranking is the head of the deep one."""
     generator = random.Random(seed)
     sentences = [text for post in CORPUS.values() for text in post]
     documents = {}
-    for number in range(200):
+    for number in range(1, 201):
         documents[number] = (generator.choice(sentences),
                              "".join(generator.choices(sentences, k=generator.randint(1, 12))))
     deleted = set(generator.sample(sorted(documents), 20))
     live = {i: texts for i, texts in documents.items() if i not in deleted}
-    with _index(documents, segments=3, deleted=deleted).searcher() as searcher:
-        assert len(list(searcher.reader().leaf_readers())) == 3
-        for raw, _ in EXPECTED:
-            parsed = parse(raw)
-            if parsed.is_empty:
-                continue
-            deep = engine.rank(searcher, parsed, FIELDS, depth=1000)
-            ids = [int(searcher.stored_fields(docnum)["id"]) for docnum in deep.docnums]
-            assert not set(ids) & deleted, raw
-            checked = {i for i in ids if matches_exactly(parsed, documents[i])}
-            assert checked == _brute_force(raw, live), raw
-            for depth in (1, 3, 10):
-                shallow = engine.rank(searcher, parsed, FIELDS, depth=depth)
-                assert shallow.docnums == deep.docnums[:depth], (raw, depth)
+    built = build(documents, segments=3, deleted=deleted)
+    for raw, _ in EXPECTED:
+        parsed = parse(raw)
+        if parsed.is_empty:
+            continue
+        deep = built.search(raw)
+        assert not set(deep.post_ids) & deleted, raw
+        checked = {i for i in deep.post_ids if matches_exactly(parsed, documents[i])}
+        assert checked == _brute_force(raw, live), raw
+        for depth in (1, 10):
+            shallow = built.search(raw, depth=depth)
+            assert shallow.post_ids == deep.post_ids[:depth], (raw, depth)
 
 
 @pytest.mark.parametrize(("raw", "title_hit", "body_hit"), [("故障", 30, 32), ("BYOD", 33, 16)])
-def test_title_match_ranks_above_body_match(searcher, raw, title_hit, body_hit):
-    assert _ranked(searcher, raw)[0] == [title_hit, body_hit]
+def test_title_match_ranks_above_body_match(corpus, raw, title_hit, body_hit):
+    assert corpus.ranked(raw)[0] == [title_hit, body_hit]
 
 
 def test_empty_and_punctuation_queries_search_nothing():

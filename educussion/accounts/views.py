@@ -89,7 +89,7 @@ def _lock_exempt(email: str) -> bool:
 
 
 def _next_url(candidate: str | None) -> str:
-    return candidate if is_safe_next(candidate) else url_for("board.index")
+    return candidate if is_safe_next(candidate) else url_for("site.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -125,7 +125,7 @@ def logout():
     services.log_out(current_user._get_current_object())  # the old cookies stop working on the server
     logout_user()
     flash(_("You are logged out."), "success")
-    return redirect(url_for("board.index"))
+    return redirect(url_for("site.home"))
 
 
 @bp.post("/profile/logout-everywhere")
@@ -144,7 +144,7 @@ def logout_everywhere():
 @limit_account_mails
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("board.index"))
+        return redirect(url_for("site.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:

@@ -13,6 +13,7 @@ from ..models import (AGENDA_RESULT_LABELS, OUTCOME_LABELS, REPORT_REASON_LABELS
                       AgendaResult, AuditAction, Outcome, ReportReason, ReviewAnswer, Role, WatchedWordAction,
                       format_affiliation)
 from ..moderation.policy import hold_text
+from ..site.versions import field_label
 
 ACTION_LABELS = {
     AuditAction.USER_REGISTERED: _l("Account registered"),
@@ -31,6 +32,7 @@ ACTION_LABELS = {
     AuditAction.INVITATION_ACCEPTED: _l("Invitation accepted"),
     AuditAction.MUNICIPALITIES_LOADED: _l("Municipality list loaded"),
     AuditAction.THREAD_CREATED: _l("Thread created"),
+    AuditAction.FILE_ERASED: _l("File erased"),
     AuditAction.POST_CREATED: _l("Reply posted"),
     AuditAction.POST_EDITED: _l("Post edited"),
     AuditAction.POST_EDITED_BY_MODERATOR: _l("Post edited by a moderator"),
@@ -71,6 +73,14 @@ ACTION_LABELS = {
     AuditAction.TWO_STEP_DISABLED: _l("Two-step verification turned off"),
     AuditAction.TWO_STEP_RECOVERY_CODE_USED: _l("Recovery code used to log in"),
     AuditAction.TWO_STEP_RESET: _l("Two-step verification reset by the secretariat"),
+    AuditAction.SITE_SETTINGS_CHANGED: _l("Contact details and statement changed"),
+    AuditAction.SITE_PAGE_EDITED: _l("Site page edited"),
+    AuditAction.NEWS_CREATED: _l("News entry created"),
+    AuditAction.NEWS_EDITED: _l("News entry edited"),
+    AuditAction.NEWS_PUBLISHED: _l("News entry published"),
+    AuditAction.NEWS_UNPUBLISHED: _l("News entry unpublished"),
+    AuditAction.NEWS_PINNED: _l("News entry pinned"),
+    AuditAction.NEWS_UNPINNED: _l("News entry unpinned"),
     AuditAction.PROPOSAL_CREATED: _l("Proposal created"),
     AuditAction.PROPOSAL_DETAILS_CHANGED: _l("Proposal details changed"),
     AuditAction.PROPOSAL_PARAGRAPH_ADDED: _l("Proposal paragraph added"),
@@ -108,6 +118,8 @@ GROUP_LABELS = {
     "audit.": _l("Audit log"),
     "export.": _l("Summary exports"),
     "maintenance.": _l("Maintenance"),
+    "file.": _l("Files"),
+    "site.": _l("The council's site"),
     "proposal.": _l("Proposals"),
     "meeting.": _l("General meetings"),
 }
@@ -125,6 +137,10 @@ TARGET_TYPE_LABELS = {
     "audit log": _l("Audit log"),
     "summary": _l("Discussion summary"),
     "retention": _l("Records past their retention period"),
+    "storedfile": _l("File"),
+    "sitesettings": _l("Contact details and statement"),
+    "sitepage": _l("Site page"),
+    "newsentry": _l("News entry"),
     "proposal": _l("Proposal"),
     "generalmeeting": _l("General meeting"),
 }
@@ -303,6 +319,22 @@ def _log_exported(p: dict) -> str:
     return text + " — " + _filters(p.get("filters") or {}, LOG_FILTER_LABELS)
 
 
+def _site_version(p: dict) -> str:
+    """「第3版（タイトル、本文）」: the version the change made and the fields it changed."""
+    text = _version(p)
+    changed = p.get("changed") or []
+    return text + (" — " + "、".join(field_label(name) for name in changed) if changed else "")
+
+
+def _news_published(p: dict) -> str:
+    from datetime import datetime
+
+    from ..i18n import format_when
+
+    when = format_when(datetime.fromisoformat(p["publish_at"]))
+    return (_("Scheduled for %(when)s", when=when) if p.get("scheduled") else _("Published on %(when)s", when=when))
+
+
 SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
     AuditAction.USER_EMAIL_CONFIRMED: lambda p: (
         _("by a password reset link") if p.get("by") == "password_reset" else ""),
@@ -317,6 +349,7 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
         "%(added)d added, %(updated)d updated, %(adopted)d existing organisations linked",
         added=int(p["added"]), updated=int(p["updated"]), adopted=int(p["adopted"])),
     AuditAction.THREAD_CREATED: lambda p: _maybe_held(p["title"], p),
+    AuditAction.FILE_ERASED: lambda p: str(p["name"]),
     AuditAction.POST_CREATED: lambda p: _maybe_held(p["excerpt"], p),
     AuditAction.POST_EDITED: lambda p: _maybe_held(_version(p), p),
     AuditAction.POST_EDITED_BY_MODERATOR: _version,
@@ -343,6 +376,14 @@ SUMMARIES: dict[AuditAction, Callable[[dict], str]] = {
     AuditAction.THREAD_OUTCOME_SET: lambda p: _change(_label_of(OUTCOME_LABELS, Outcome, p["from"]),
                                                       _label_of(OUTCOME_LABELS, Outcome, p["to"])),
     AuditAction.SUMMARY_EXPORTED: _summary_exported,
+    AuditAction.SITE_SETTINGS_CHANGED: _site_version,
+    AuditAction.SITE_PAGE_EDITED: _site_version,
+    AuditAction.NEWS_CREATED: _site_version,
+    AuditAction.NEWS_EDITED: _site_version,
+    AuditAction.NEWS_PUBLISHED: _news_published,
+    AuditAction.NEWS_UNPUBLISHED: _version,
+    AuditAction.NEWS_PINNED: _version,
+    AuditAction.NEWS_UNPINNED: _version,
     AuditAction.PROPOSAL_CREATED: lambda p: _fiscal_year(p["fiscal_year"]),
     AuditAction.PROPOSAL_DETAILS_CHANGED: _version,
     AuditAction.PROPOSAL_PARAGRAPH_ADDED: _version,

@@ -3,12 +3,12 @@
 What a backup folder holds:
     educussion.db      the database, copied with SQLite's online backup API (one read snapshot)
     search-index/      the live index generation, copied while its write lock is held, with CURRENT
-    evidence/          the verification evidence files
+    files/             the file store (attachments, verification evidence), without its thumbnails
     manifest.json      when, the alembic revision, and the row count of every table
 
 Order matters: the index is frozen first (drains then leave their work in the outbox), the database is
 copied inside that freeze, so every post is either in the copied index or in the copied outbox; the
-evidence files are copied last (files are only added, so every file the database names is there).
+stored files are copied last (contents are only added, so every file the database names is there).
 After a restore the outbox is drained into the restored index, and `flask search check` is clean.
 """
 from __future__ import annotations
@@ -24,20 +24,21 @@ from sqlalchemy.engine import make_url
 
 from ..errors import DomainError
 from ..extensions import db
+from ..files import store as file_store
 from ..models import utcnow
-from ..search import index
+from ..search import backend
 from ..search import indexing
 
 DATABASE_FILE = "educussion.db"
 INDEX_FOLDER = "search-index"
-EVIDENCE_FOLDER = "evidence"
+FILES_FOLDER = "files"
 MANIFEST_FILE = "manifest.json"
-FORMAT = 1
+FORMAT = 2  # 2: the file store (files/) replaced evidence/
 
 POSTGRES_ADVICE = (
     "The database is PostgreSQL: back it up with pg_dump, e.g.\n"
     '  pg_dump --format=custom --file=educussion-$(date +%F).dump "$DATABASE_URL"\n'
-    "and copy the instance's evidence/ folder beside it (see the README's Backups section). "
+    "and copy the file store (instance/files/, or EDUCUSSION_FILES_DIR) beside it (see the README's Backups section). "
     "After pg_restore, run `flask --app wsgi search reindex`."
 )
 
@@ -52,7 +53,7 @@ class Manifest:
     alembic_revision: str | None
     tables: dict[str, int]
     index_generation: str
-    evidence_files: int
+    stored_files: int
 
     def to_json(self) -> str:
         return json.dumps({"format": FORMAT, **self.__dict__}, ensure_ascii=False, indent=2, sort_keys=True)
@@ -79,8 +80,12 @@ def _sqlite_path() -> str:
     return url.database
 
 
-def _evidence_folder() -> str:
-    return os.path.join(current_app.instance_path, EVIDENCE_FOLDER)
+def _files_folder() -> str:
+    return file_store.root()
+
+
+def _stored_contents(folder: str) -> int:
+    return sum(len(names) for path, _, names in os.walk(folder))
 
 
 def _table_counts(connection: sqlite3.Connection) -> dict[str, int]:
@@ -114,22 +119,23 @@ def create_backup(folder: str) -> Manifest:
         raise BackupRefused(f"{folder} is not empty: choose a new folder for each backup.")
     os.makedirs(folder, exist_ok=True)
     database_copy = os.path.join(folder, DATABASE_FILE)
-    with index.frozen() as generation_folder:
+    with backend.current().frozen() as generation_folder:
         _copy_database(source_path, database_copy)
         generation = os.path.basename(generation_folder)
         shutil.copytree(generation_folder, os.path.join(folder, INDEX_FOLDER, generation),
                         ignore=shutil.ignore_patterns("*LOCK*"))
     with open(os.path.join(folder, INDEX_FOLDER, "CURRENT"), "w", encoding="utf-8") as f:
         f.write(generation)
-    evidence_files = 0
-    if os.path.isdir(_evidence_folder()):
-        shutil.copytree(_evidence_folder(), os.path.join(folder, EVIDENCE_FOLDER))
-        evidence_files = len(os.listdir(os.path.join(folder, EVIDENCE_FOLDER)))
+    stored_files = 0
+    if os.path.isdir(_files_folder()):
+        shutil.copytree(_files_folder(), os.path.join(folder, FILES_FOLDER),
+                        ignore=shutil.ignore_patterns(file_store.THUMBNAILS, file_store.TEMPORARY))
+        stored_files = _stored_contents(os.path.join(folder, FILES_FOLDER))
     copy = sqlite3.connect(database_copy)
     try:
         manifest = Manifest(created_at=utcnow().isoformat(timespec="seconds"), alembic_revision=_revision(copy),
                             tables=_table_counts(copy), index_generation=generation,
-                            evidence_files=evidence_files)
+                            stored_files=stored_files)
     finally:
         copy.close()
     with open(os.path.join(folder, MANIFEST_FILE), "w", encoding="utf-8") as f:
@@ -148,7 +154,7 @@ def _database_is_empty(path: str) -> bool:
 
 
 def restore_backup(folder: str) -> tuple[Manifest, int | None]:
-    """Restore a backup into an empty instance (no tables, no evidence files, no search index);
+    """Restore a backup into an empty instance (no tables, no stored files, no search index);
     returns the manifest and how many posts waiting in the copied outbox were indexed (None when the
     backup's schema is older than this code: the outbox is indexed after `flask db upgrade`)."""
     target_path = _sqlite_path()
@@ -156,9 +162,9 @@ def restore_backup(folder: str) -> tuple[Manifest, int | None]:
     if not _database_is_empty(target_path):
         raise BackupRefused(f"The database {target_path} is not empty: restore into a new instance "
                             "(EDUCUSSION_INSTANCE_PATH or DATABASE_URL pointing to a new place).")
-    if os.path.isdir(_evidence_folder()) and os.listdir(_evidence_folder()):
-        raise BackupRefused(f"{_evidence_folder()} is not empty: restore into a new instance.")
-    if index.exists():
+    if os.path.isdir(_files_folder()) and os.listdir(_files_folder()):
+        raise BackupRefused(f"{_files_folder()} is not empty: restore into a new instance.")
+    if backend.current().exists():
         raise BackupRefused("This instance already has a search index: restore into a new instance.")
     db.session.remove()
     db.engine.dispose()  # nothing may hold the (empty) file open while it is replaced
@@ -171,9 +177,9 @@ def restore_backup(folder: str) -> tuple[Manifest, int | None]:
         copy.close()
     if restored != manifest.tables:
         raise BackupRefused("The restored database does not match the backup's manifest: the backup is damaged.")
-    index.install_generation(os.path.join(folder, INDEX_FOLDER, manifest.index_generation))
-    if os.path.isdir(os.path.join(folder, EVIDENCE_FOLDER)):
-        shutil.copytree(os.path.join(folder, EVIDENCE_FOLDER), _evidence_folder(), dirs_exist_ok=True)
+    backend.current().install(os.path.join(folder, INDEX_FOLDER, manifest.index_generation))
+    if os.path.isdir(os.path.join(folder, FILES_FOLDER)):
+        shutil.copytree(os.path.join(folder, FILES_FOLDER), _files_folder(), dirs_exist_ok=True)
     if manifest.alembic_revision not in _code_revisions():
         return manifest, None  # older schema: `flask db upgrade`, then `flask search sync`
     return manifest, indexing.sync()

@@ -64,7 +64,7 @@ def thread_posts(thread: Thread, page: int | None, per_page: int, viewer: User |
     first = (number - 1) * per_page + 1
     query = (
         select(Post)
-        .options(joinedload(Post.author))
+        .options(joinedload(Post.author), joinedload(Post.files))  # (no LIMIT: a joined collection is safe)
         .where(Post.thread_id == thread.id, Post.position.between(first, first + per_page - 1))
         .order_by(Post.position)
     )
@@ -77,11 +77,7 @@ def thread_posts(thread: Thread, page: int | None, per_page: int, viewer: User |
     if logged_in:
         marked = exists().where(HelpfulMark.post_id == Post.id, HelpfulMark.user_id == viewer.id)
         query = query.options(with_expression(Post.marked_by_viewer, marked))
-    return Page(list(db.session.execute(query).scalars()), number, per_page, thread.last_position)
-
-
-def page_of_position(position: int, per_page: int) -> int:
-    return (position - 1) // per_page + 1
+    return Page(list(db.session.execute(query).unique().scalars()), number, per_page, thread.last_position)
 
 
 def post_by_id(post_id: int) -> Post | None:

@@ -1,6 +1,8 @@
 """Board changes: start a thread, reply, edit a post."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -9,6 +11,7 @@ from .. import audit, text
 from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied
 from ..drafts import services as drafts
+from ..files import services as files
 from ..extensions import db
 from ..limits import MAX_BODY_LENGTH, MAX_TITLE_LENGTH, too_long_message
 from ..models import (AuditAction, DraftKind, NotificationKind, Post, PostRevision, Report, ReportReason, Theme,
@@ -60,7 +63,7 @@ def clean_reason(reason: str | None, field: str = "reason") -> str:
 
 
 def _new_post(thread: Thread, actor: User, body: str, position: int, idempotency_key: str | None, now,
-              screening: policy.Screening) -> Post:
+              screening: policy.Screening, file_ids: Sequence[int] = ()) -> Post:
     post = Post(
         thread=thread,
         position=position,
@@ -77,8 +80,12 @@ def _new_post(thread: Thread, actor: User, body: str, position: int, idempotency
         moderation_reason=screening.hold_reason,
     )
     _flag(post, screening)
-    post.revisions.append(PostRevision(number=1, editor=actor, body_source=body, created_at=now))
     db.session.add(post)
+    if file_ids:
+        files.claim_for_post(post, actor, file_ids)
+        post.body_html = text.render(body, files.images_of(post.attachments))
+    post.revisions.append(PostRevision(number=1, editor=actor, body_source=body, created_at=now,
+                                       files=files.snapshot(post.attachments) or None))
     return post
 
 
@@ -118,8 +125,10 @@ def _run_idempotent(actor: User, idempotency_key: str | None, work):
         return existing
 
 
-def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempotency_key: str | None = None) -> Thread:
-    """Open a thread in a theme with its first post; returns the thread."""
+def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempotency_key: str | None = None,
+                  file_ids: Sequence[int] = ()) -> Thread:
+    """Open a thread in a theme with its first post; returns the thread. `file_ids`: the actor's pending
+    uploads (files.services.stage_uploads) to attach."""
     _refuse_if(why_not_start_thread(actor, theme))
     title = clean_title(title)
     body = clean_body(body)
@@ -132,7 +141,7 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
         thread = Thread(theme_id=theme.id, author=actor, title=title, created_at=now, last_posted_at=now,
                         post_count=1 if visible else 0, last_position=1, status=screening.status)
         db.session.add(thread)
-        post = _new_post(thread, actor, body, 1, idempotency_key, now, screening)
+        post = _new_post(thread, actor, body, 1, idempotency_key, now, screening, file_ids)
         post.revisions[0].title = title
         if visible:
             counters.add_to_theme(theme.id, threads=1, posts=1, posted_at=now)
@@ -147,7 +156,8 @@ def create_thread(theme: Theme, *, actor: User, title: str, body: str, idempoten
     return thread
 
 
-def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str | None = None) -> Post:
+def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str | None = None,
+                 file_ids: Sequence[int] = ()) -> Post:
     _refuse_if(why_not_reply(actor, thread))
     body = clean_body(body)
     screening = policy.screen(actor, thread.theme_id, title=None, body=body, new_post=True)
@@ -165,7 +175,7 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
             execution_options={"synchronize_session": False},
         ).scalar_one()
         db.session.expire(thread, ["post_count", "last_posted_at", "last_position"])
-        post = _new_post(thread, actor, body, position, idempotency_key, now, screening)
+        post = _new_post(thread, actor, body, position, idempotency_key, now, screening, file_ids)
         if visible:
             counters.add_to_theme(thread.theme_id, posts=1, posted_at=now)
         audit.record(actor, AuditAction.POST_CREATED, post,
@@ -180,8 +190,10 @@ def create_reply(thread: Thread, *, actor: User, body: str, idempotency_key: str
     return post
 
 
-def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, reason: str | None = None) -> Post:
-    """Change a post (and, for an opening post, its thread's title); the old text stays as a revision.
+def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, reason: str | None = None,
+              file_ids: Sequence[int] = (), remove_file_ids: Sequence[int] = ()) -> Post:
+    """Change a post (and, for an opening post, its thread's title, its files: `file_ids` pending uploads to
+    add, `remove_file_ids` attached files to take off); the old text and files stay as a revision.
 
     A moderator editing someone else's post must give a reason; the revision is marked as a moderator's
     edit and the author is told. An author's edit passes the watched words again."""
@@ -196,18 +208,23 @@ def edit_post(post: Post, *, actor: User, body: str, title: str | None = None, r
     with unit_of_work():
         thread = post.thread
         drafts.remove_draft(actor, DraftKind.EDIT, post.id)
-        if body == post.body_source and (new_title is None or new_title == thread.title):
+        before = [file.id for file in post.attachments]
+        files.remove_from_post(post, remove_file_ids)
+        files.claim_for_post(post, actor, file_ids)
+        files_changed = [file.id for file in post.attachments] != before
+        if body == post.body_source and (new_title is None or new_title == thread.title) and not files_changed:
             return post
         now = utcnow()
         number = len(post.revisions) + 1
         if new_title is not None:
             thread.title = new_title
         post.body_source = body
-        post.body_html = text.render(body)
+        post.body_html = text.render(body, files.images_of(post.attachments))
         post.edited_at = now
         post.revisions.append(
             PostRevision(number=number, editor=actor, body_source=body, created_at=now,
-                         title=thread.title if is_opening else None, is_moderator_edit=by_moderator, reason=reason)
+                         title=thread.title if is_opening else None, is_moderator_edit=by_moderator, reason=reason,
+                         files=files.snapshot(post.attachments) or None)
         )
         if screening.status == Visibility.PENDING and post.status == Visibility.VISIBLE:
             if is_opening:  # the thread is public already: have it reviewed rather than withdraw it

@@ -13,13 +13,17 @@ from ..drafts import queries as draft_queries
 from ..drafts import services as draft_services
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import login_manager
+from ..files import services as file_services
+from ..files.services import Upload
 from ..forms import attach_error
 from ..models import DraftKind, Outcome, Visibility
+from ..pagination import page_of_position
 from ..params import page_arg, safe_int
 from ..permissions import (can_edit_post, can_read_post_body, can_view_thread,
                            why_not_edit_post, why_not_start_thread, why_not_view_history)
 from ..notifications import queries as notification_queries
 from ..proposals import queries as proposal_queries
+from ..urls import post_url
 from . import diff, queries, services
 from .forms import DraftForm, EditPostForm, ReplyForm, ThreadForm
 
@@ -68,15 +72,30 @@ def _restore_draft(kind: DraftKind, target, form) -> bool:
     return True
 
 
-def post_url(post, **kwargs) -> str:
-    page = queries.page_of_position(post.position, current_app.config["POSTS_PER_PAGE"])
-    return url_for(
-        "board.show_thread", thread_id=post.thread_id, page=page if page > 1 else None, _anchor=post.anchor, **kwargs
-    )
+def _file_ids(form) -> list[int] | None:
+    """Check this submit's uploads and keep the good ones as the member's pending files (24 hours), so a
+    form sent back for any reason still has them; returns the ids to attach (those kept from earlier tries
+    too), or None when a file was refused (the reasons are then beside the field)."""
+    if request.method != "POST":
+        return []
+    uploads = [Upload(upload.filename, upload.stream) for upload in form.files.data or []
+               if getattr(upload, "filename", "")]
+    staged = file_services.stage_uploads(uploads, actor=current_user._get_current_object())
+    form.kept_files.data = [*(form.kept_files.data or []), *(file.id for file in staged.files)]
+    if staged.problems:
+        form.files.errors = [*form.files.errors, *staged.problems]
+        return None
+    return form.kept_files.data
 
 
-@bp.get("/")
+def _kept_files(form) -> list:
+    """The pending files a form sent back lists again (ticked: attached with the next try)."""
+    return file_services.pending_files(current_user, form.kept_files.data or []) if form.kept_files.data else []
+
+
+@bp.get("/board")
 def index():
+    """The board's own index (its themes and recent threads; the site's home at / shows them too)."""
     return render_template("board/index.html", themes=queries.themes(), recent=queries.recent_threads(10))
 
 
@@ -97,11 +116,13 @@ def new_thread(slug: str):
         raise PermissionDenied(refusal)
     form = ThreadForm()
     restored = request.method == "GET" and _restore_draft(DraftKind.THREAD, theme.slug, form)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    file_ids = _file_ids(form)
+    if valid and file_ids is not None:
         try:
             thread = services.create_thread(
                 theme, actor=current_user, title=form.title.data, body=form.body.data,
-                idempotency_key=form.idempotency_key.data,
+                idempotency_key=form.idempotency_key.data, file_ids=file_ids,
             )
         except InvalidInput as error:
             attach_error(form, error)
@@ -116,7 +137,7 @@ def new_thread(slug: str):
         _keep_draft(DraftKind.THREAD, theme.slug, form)
     status = 200 if request.method == "GET" else 400
     return render_template("board/new_thread.html", theme=theme, form=form, restored=restored,
-                           draft=(DraftKind.THREAD.value, theme.slug)), status
+                           draft=(DraftKind.THREAD.value, theme.slug), kept_files=_kept_files(form)), status
 
 
 def _viewable_thread(thread_id: int):
@@ -135,7 +156,8 @@ def _render_thread(thread, reply_form, page_number=None, status=200, restored=Fa
     reflected_in = (proposal_queries.reflections(thread, current_user)
                     if thread.outcome == Outcome.REFLECTED and current_user.is_authenticated else [])
     return render_template("board/thread.html", thread=thread, page=page, form=reply_form,
-                           conclusion=conclusion, restored=restored, reflected_in=reflected_in,
+                           conclusion=conclusion, restored=restored, kept_files=_kept_files(reply_form),
+                           reflected_in=reflected_in,
                            draft=(DraftKind.REPLY.value, str(thread.id))), status
 
 
@@ -152,7 +174,7 @@ def reply_form(thread_id: int):
     """The reply form's address opened as a page (after logging in again, a bookmark): the thread's last
     page at its reply form, where the draft is restored."""
     thread = _viewable_thread(thread_id)
-    last = queries.page_of_position(thread.last_position, current_app.config["POSTS_PER_PAGE"])
+    last = page_of_position(thread.last_position, current_app.config["POSTS_PER_PAGE"])
     return redirect(url_for("board.show_thread", thread_id=thread.id, page=last if last > 1 else None,
                             _anchor="reply"))
 
@@ -162,10 +184,13 @@ def reply_form(thread_id: int):
 def reply(thread_id: int):
     thread = _viewable_thread(thread_id)
     form = ReplyForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    file_ids = _file_ids(form)
+    if valid and file_ids is not None:
         try:
             post = services.create_reply(
-                thread, actor=current_user, body=form.body.data, idempotency_key=form.idempotency_key.data
+                thread, actor=current_user, body=form.body.data, idempotency_key=form.idempotency_key.data,
+                file_ids=file_ids,
             )
         except InvalidInput as error:
             attach_error(form, error)
@@ -211,11 +236,14 @@ def edit_post(post_id: int):
         form.body.data = post.body_source
         form.title.data = post.thread.title if is_opening else None
         restored = _restore_draft(DraftKind.EDIT, post.id, form)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    file_ids = _file_ids(form)
+    if valid and file_ids is not None:
         try:
             services.edit_post(
                 post, actor=current_user, body=form.body.data, title=form.title.data if is_opening else None,
-                reason=form.reason.data if by_moderator else None,
+                reason=form.reason.data if by_moderator else None, file_ids=file_ids,
+                remove_file_ids=form.remove_files.data or [],
             )
         except InvalidInput as error:
             attach_error(form, error)
@@ -226,7 +254,7 @@ def edit_post(post_id: int):
         _keep_draft(DraftKind.EDIT, post.id, form)
     status = 200 if request.method == "GET" else 400
     return render_template("board/edit_post.html", post=post, form=form, is_opening=is_opening,
-                           by_moderator=by_moderator, restored=restored,
+                           by_moderator=by_moderator, restored=restored, kept_files=_kept_files(form),
                            draft=(DraftKind.EDIT.value, str(post.id))), status
 
 

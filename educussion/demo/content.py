@@ -22,6 +22,8 @@ ACCOUNTS = [
     dict(key="aohama_academic", email="kuroda@aohama-u.demo.example.jp", name="黒田 修", role="academic", org="碧浜情報科学大学", title="情報学部 教授"),
     # Secretariat
     dict(key="council_secretariat", email="jimukyoku@ict-mayors.demo.example.jp", name="長谷部 礼子", role="secretariat", org="全国ICT教育首長協議会 事務局", title="事務局次長"),
+    # Site editor (広報担当): news and documents, no moderation
+    dict(key="council_press", email="koho@ict-mayors.demo.example.jp", name="森下 真奈", role="site_editor", org="全国ICT教育首長協議会 事務局", title="広報担当"),
 ]
 
 THREADS = [
@@ -1042,6 +1044,40 @@ SUMMARIES = [
 - 校務分掌に位置づけて時間を確保し、市内のリーダー同士の連絡会で支える（銀杏坂市の例）。""",
      [2, 3], {3: ["sakuragawa_staff", "hokutogahama_staff", "hibarino_mayor"]}),
 ]
+
+
+# The council's site: the secretariat's (fictitious) contact details and its news, dated back by `days_ago`.
+SITE_CONTACT = dict(
+    postal_code="100-0000",
+    address="東京都千代田区霞が関9-9-9 デモ会館3階",
+    phone="03-0000-0000",
+    fax="03-0000-0001",
+    email="jimukyoku@ict-mayors.demo.example.jp",
+    office_hours="平日 9:30～17:30（土日祝日・年末年始を除く）",
+)
+
+NEWS = [
+    dict(days_ago=3, category="event", pinned=True, title="第3回総会を開催します（参加申込み受付中）",
+         body="""第3回総会を次のとおり開催します。会員自治体の首長の皆さまのご参加をお待ちしています。
+
+- 日時：来月15日（金）13:30～16:30
+- 会場：デモ会館 大ホール（オンライン併用）
+- 議題：令和8年度の提言（案）、事例発表「遠隔合同授業の広がり」
+
+参加申込みは、事務局までメールでお知らせください。"""),
+    dict(days_ago=10, category="publication", pinned=False, title="小冊子「わがまちのICT教育の課題と取組」を公開しました",
+         body="会員自治体の取組をまとめた小冊子を公開しました。[資料](/documents)のページからご覧いただけます。"),
+    dict(days_ago=40, category="notice", pinned=False, title="ICT支援員の配置基準について、分科会で検討を続けます",
+         body="エデュカッションボードでいただいたご意見を踏まえ、ICT支援員の配置基準の考え方を次回の分科会で引き続き検討します。議論の経過は、関連スレッドでご覧いただけます。",
+         thread="ICT支援員、1人で何校を担当するのが妥当でしょうか"),
+    dict(days_ago=95, category="call", pinned=False, title="先進事例の発表自治体を募集します",
+         body="次回総会で取組を発表していただける会員自治体を募集します。締切は来月末です。"),
+    dict(days_ago=200, category="press", pinned=False, title="報道発表：全国ICT教育首長協議会が国へ提言書を提出",
+         body="本協議会は、端末の計画的な更新と通信環境の確保を求める提言書を提出しました。"),
+    dict(days_ago=420, category="notice", pinned=False, title="事務局の所在地が変わりました",
+         body="事務局は、デモ会館3階に移転しました。電話番号とメールアドレスは変わりません。"),
+]
+
 
 # 提言: (key, fiscal-year offset from now, title, addressee, theme slugs, paragraphs, state, reviewers)
 # Each paragraph: (section, text, [(thread title, post position), …] cited posts, [thread title, …] cited threads).

@@ -13,6 +13,8 @@ from ..proposals import services as proposal_services
 from ..summaries import services as summary_services
 from ..verification import services as verification_services
 from ..board import services as board_services
+from ..site import defaults as site_defaults
+from ..site import services as site_services
 from ..database import unit_of_work
 from ..errors import DomainError
 from ..extensions import db
@@ -46,6 +48,7 @@ def load_demo() -> DemoSummary:
         users = _create_accounts()
         threads = _create_threads(users)
         _create_summaries(users)
+        _create_site(users)
         _create_proposals(users)
     _date_back_accounts(users)
     indexing.reindex()  # the posts were dated back after they were indexed
@@ -117,6 +120,20 @@ def _date_back(post: Post, when) -> None:
     with unit_of_work():
         db.session.execute(update(Post).where(Post.id == post.id).values(created_at=when))
         db.session.execute(update(PostRevision).where(PostRevision.post_id == post.id).values(created_at=when))
+
+
+def _create_site(users: dict[str, User]) -> None:
+    """The site's default pages, the fictitious contact details and the news (dated back)."""
+    site_services.load_defaults()
+    site_services.save_settings(actor=users["council_secretariat"], data=site_services.SettingsData(
+        statement=site_defaults.STATEMENT, **content.SITE_CONTACT))
+    now = utcnow()
+    for spec in reversed(content.NEWS):
+        thread = db.session.execute(select(Thread).filter_by(title=spec["thread"])).scalar_one() \
+            if spec.get("thread") else None
+        site_services.create_news(actor=users["council_press"], publish=True, data=site_services.NewsData(
+            title=spec["title"], category=spec["category"], body=spec["body"], is_pinned=spec["pinned"],
+            publish_at=now - timedelta(days=spec["days_ago"]), thread_id=thread.id if thread else None))
 
 
 def _create_summaries(users: dict[str, User]) -> None:

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 
 from ..errors import InvalidInput
+from ..filenames import display_name
 from ..models import DraftKind
 from ..params import safe_int
 from . import services
@@ -43,6 +44,7 @@ class Kept:
     fields: list[tuple[str, str]]  # (label, text) to show read-only
     draft_saved: bool
     form_url: str | None  # the normal form, opened fresh (where the draft is restored)
+    file_names: tuple[str, ...] = ()  # files the request carried: never kept here (choose them again)
 
 
 def form_url(kind: DraftKind, target: str) -> str:
@@ -114,7 +116,16 @@ def keep_typed_text() -> Kept:
         url = form_url(kind, key)
     elif request.url_rule is not None and "GET" in request.url_rule.methods:
         url = request.path  # the same page opened fresh: its own form, never this request's values
-    return Kept(fields=fields, draft_saved=saved, form_url=url)
+    return Kept(fields=fields, draft_saved=saved, form_url=url, file_names=_file_names())
+
+
+def _file_names() -> tuple[str, ...]:
+    """The names of the files a refused request carried (a request too large to read carries none)."""
+    try:
+        uploads = request.files.getlist("files")
+    except Exception:  # noqa: BLE001 - the body could not be read (too large, cut off): nothing to name
+        return ()
+    return tuple(name for name in (display_name(upload.filename) for upload in uploads) if name)[:10]
 
 
 def _attach_at_log_in(_app, user, **_extra) -> None:

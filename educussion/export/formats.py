@@ -61,7 +61,7 @@ def thread_headers() -> list[str]:
             _("Title or position"), _("Prefecture"), _("Municipality code"), _("Corporate number"), _("Opened on"),
             _("Opened on (Japanese era)"), _("Fiscal year"), _("Outcome"), _("Replies"), *_role_columns(),
             _("First company reply after"), _("First academic reply after"), _("Conclusion"), _("Key points"),
-            _("Last activity"), _("URL")]
+            _("Last activity"), _("URL"), _("Attached files")]
 
 
 def thread_row(thread: ThreadEntry) -> list:
@@ -72,13 +72,14 @@ def thread_row(thread: ThreadEntry) -> list:
             dates.fiscal_year_label(dates.fiscal_year(thread.created_at)), thread.outcome_label, thread.reply_count,
             *[thread.replies_by_role[role] for role in ROLE_ORDER], dates.duration_label(thread.first_company_reply),
             dates.duration_label(thread.first_academic_reply), thread.conclusion.text if thread.conclusion else "",
-            len(thread.key_points), thread.last_posted_at, thread.url]
+            len(thread.key_points), thread.last_posted_at, thread.url,
+            "\n".join(f"#{post.position} {attachment.line}" for post, attachment in thread.attachments)]
 
 
 def post_headers() -> list[str]:
     return [_("Thread ID"), _("Thread"), _("Post number"), _("Author"), _("Role"), _("Organisation"),
             _("Title or position"), _("Prefecture"), _("Municipality code"), _("Corporate number"), _("Posted at"),
-            _("Key point"), _("Helpful"), _("Text"), _("URL")]
+            _("Key point"), _("Helpful"), _("Text"), _("URL"), _("Attached files")]
 
 
 def post_rows(summary: Summary) -> Iterator[list]:
@@ -87,7 +88,8 @@ def post_rows(summary: Summary) -> Iterator[list]:
             author = post.author
             yield [thread.id, thread.title, post.position, author.name or "", author.role_label, author.organisation,
                    author.title, author.prefecture, author.municipality_code, author.corporate_number,
-                   post.created_at, "○" if post.is_key_point else "", post.helpful_count, post.text, post.url]
+                   post.created_at, "○" if post.is_key_point else "", post.helpful_count, post.text, post.url,
+                   post.attachment_lines]
 
 
 def overview_rows(summary: Summary) -> Iterator[list]:
@@ -131,8 +133,8 @@ def xlsx(summary: Summary) -> bytes:
     return xlsx_bytes([
         Sheet(_("Overview"), [_("Item"), _("Value")], overview_rows(summary), widths=[60, 60], wrap=[0, 1]),
         Sheet(_("Threads"), threads, (thread_row(t) for t in summary.threads()),
-              wrap=_columns(threads, _("Title"), _("Conclusion"))),
-        Sheet(_("Posts"), posts, post_rows(summary), wrap=_columns(posts, _("Thread"), _("Text"))),
+              wrap=_columns(threads, _("Title"), _("Conclusion"), _("Attached files"))),
+        Sheet(_("Posts"), posts, post_rows(summary), wrap=_columns(posts, _("Thread"), _("Text"), _("Attached files"))),
     ], header_text=_("National ICT Education Mayors' Council"))
 
 
@@ -195,6 +197,10 @@ def markdown(summary: Summary) -> Iterator[str]:
         for heading, posts in ((_("Key points"), thread.key_points), (_("Most helpful posts"), thread.most_helpful)):
             if posts:
                 yield f"\n### {heading}\n\n" + "\n\n".join(_md_cite(post) for post in posts) + "\n"
+        if thread.attachments:
+            yield f"\n### {_('Attached files')}\n\n" + "".join(
+                f"- [{_md_escape(attachment.name)}](<{attachment.url}>)（{attachment.description}、#{post.position}）\n"
+                for post, attachment in thread.attachments)
 
 
 def _person_json(person: Person) -> dict:
@@ -206,7 +212,9 @@ def _person_json(person: Person) -> dict:
 def _post_json(post: PostEntry) -> dict:
     return {"id": post.id, "position": post.position, "author": _person_json(post.author),
             "created_at": post.created_at.isoformat(), "text": post.text, "url": post.url,
-            "helpful": post.helpful_count, "key_point": post.is_key_point}
+            "helpful": post.helpful_count, "key_point": post.is_key_point,
+            "attachments": [{"name": a.name, "type": a.content_type, "size": a.size, "url": a.url}
+                            for a in post.attachments]}
 
 
 def _thread_json(thread: ThreadEntry) -> dict:

@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import dates, text
 from ..extensions import db
+from ..files import display as file_display
+from ..files.serving import name_for_download
 from ..models import (Organisation, Outcome, Post, Role, Theme, Thread, ThreadConclusion, User, Visibility,
                       format_affiliation, utcnow)
+from ..urls import absolute_url
 
 BATCH = 100
-ROLE_ORDER = [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC, Role.SECRETARIAT]
+ROLE_ORDER = [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC, Role.SECRETARIAT, Role.SITE_EDITOR]
 EXPERT_ROLES = (Role.COMPANY, Role.ACADEMIC)
 NO_PREFECTURE = "―"  # participants without a prefecture (companies, universities); formats give it a label
 TOP_HELPFUL = 3
@@ -100,6 +103,20 @@ class Person:
 
 
 @dataclass(frozen=True)
+class AttachmentEntry:
+    """A file attached to a post: its name, 「PDF・1.2 MB」 and the download link (absolute)."""
+    name: str
+    description: str
+    url: str
+    content_type: str
+    size: int
+
+    @property
+    def line(self) -> str:
+        return f"{self.name}（{self.description}） {self.url}"
+
+
+@dataclass(frozen=True)
 class PostEntry:
     id: int
     thread_id: int
@@ -110,6 +127,11 @@ class PostEntry:
     url: str
     helpful_count: int
     is_key_point: bool
+    attachments: tuple[AttachmentEntry, ...] = ()
+
+    @property
+    def attachment_lines(self) -> str:
+        return "\n".join(attachment.line for attachment in self.attachments)
 
 
 @dataclass(frozen=True)
@@ -144,6 +166,11 @@ class ThreadEntry:
     @property
     def reply_count(self) -> int:
         return sum(self.replies_by_role.values())
+
+    @property
+    def attachments(self) -> list[tuple[PostEntry, AttachmentEntry]]:
+        """Every file attached to the thread's posts, with its post."""
+        return [(post, attachment) for post in self.posts for attachment in post.attachments]
 
     @property
     def key_points(self) -> list[PostEntry]:
@@ -293,6 +320,13 @@ def _person(post: Post, anonymise: bool) -> Person:
     )
 
 
+def _attachments(post: Post) -> tuple[AttachmentEntry, ...]:
+    return tuple(AttachmentEntry(name=file.label, description=file_display.describe(file),
+                                 content_type=file.content_type, size=file.size,
+                                 url=absolute_url("files.download", file_id=file.id, name=name_for_download(file)))
+                 for file in post.attachments)
+
+
 def _first_reply(posts: list[Post], role: Role, opened: datetime) -> timedelta | None:
     times = [post.created_at for post in posts if post.position > 1 and post.author_role == role]
     return min(times) - opened if times else None
@@ -303,7 +337,7 @@ def _thread_entries(ids: list[int], filters: SummaryFilters, base_url: str) -> I
         select(Thread).options(joinedload(Thread.theme)).where(Thread.id.in_(ids))).scalars()}
     posts: dict[int, list[Post]] = {thread_id: [] for thread_id in ids}
     for post in db.session.execute(
-            select(Post).options(joinedload(Post.author).joinedload(User.organisation))
+            select(Post).options(joinedload(Post.author).joinedload(User.organisation), selectinload(Post.files))
             .where(Post.thread_id.in_(ids), Post.status == Visibility.VISIBLE)
             .order_by(Post.thread_id, Post.position)).scalars():
         posts[post.thread_id].append(post)
@@ -333,6 +367,7 @@ def _thread_entries(ids: list[int], filters: SummaryFilters, base_url: str) -> I
             posts=[PostEntry(id=post.id, thread_id=thread.id, position=post.position,
                              author=_person(post, filters.anonymise), created_at=post.created_at,
                              text=text.flat_text(post.body_html), url=f"{base_url}/posts/{post.id}",
-                             helpful_count=post.helpful_count, is_key_point=post.is_key_point)
+                             helpful_count=post.helpful_count, is_key_point=post.is_key_point,
+                             attachments=_attachments(post))
                    for post in thread_posts],
         )

@@ -12,6 +12,7 @@ from .accounts import (
 )
 from .audit import AuditAction, AuditEntry
 from .drafts import Draft, DraftKind
+from .files import FileContent, FileUse, StoredFile, TextState
 from .board import (OUTCOME_LABELS, HelpfulMark, Outcome, Post, PostRevision, Theme, Thread, ThreadConclusion,
                     Visibility)
 from .mail import OutgoingMail
@@ -37,6 +38,7 @@ from .proposals import (AGENDA_KIND_LABELS, AGENDA_RESULT_LABELS, PROPOSAL_STATU
                         ProposalReflection, ProposalReviewer, ProposalRewording, ProposalStatus, ProposalVersion,
                         ReviewAnswer, RewordingStatus, Section)
 from .search import SearchLog, SearchOutbox
+from .site import NEWS_CATEGORY_LABELS, NewsCategory, NewsEntry, NewsStatus, SitePage, SiteSettings, SiteVersion
 from .security import LoginSession, LoginThrottle
 from .twostep import RecoveryCode, TwoStepSetting
 from .types import utcnow
@@ -75,6 +77,10 @@ __all__ = [
     "REPORT_REASON_LABELS",
     "Delivery",
     "Draft",
+    "FileContent",
+    "FileUse",
+    "StoredFile",
+    "TextState",
     "DraftKind",
     "Follow",
     "ModerationSettings",
@@ -95,6 +101,13 @@ __all__ = [
     "OrganisationKind",
     "OutgoingMail",
     "RequestStatus",
+    "NEWS_CATEGORY_LABELS",
+    "NewsCategory",
+    "NewsEntry",
+    "NewsStatus",
+    "SitePage",
+    "SiteSettings",
+    "SiteVersion",
     "SearchLog",
     "SearchOutbox",
     "Verification",

@@ -25,6 +25,7 @@ class Role(str, enum.Enum):
     COMPANY = "company"
     ACADEMIC = "academic"
     SECRETARIAT = "secretariat"
+    SITE_EDITOR = "site_editor"  # 広報担当: edits the council's news and documents; no moderation
 
     @property
     def label(self) -> str:
@@ -37,6 +38,7 @@ ROLE_LABELS = {
     Role.COMPANY: _l("Company"),
     Role.ACADEMIC: _l("Academic"),
     Role.SECRETARIAT: _l("Secretariat"),
+    Role.SITE_EDITOR: _l("Site editor"),
 }
 
 

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, foreign, mapped_column, query_expression, relationship
 
 from ..extensions import db
 from .accounts import Role, User, format_affiliation
+from .files import StoredFile
 from .types import UTCDateTime, str_enum, utcnow
 
 
@@ -160,6 +161,14 @@ class Post(db.Model):
     revisions: Mapped[list[PostRevision]] = relationship(
         back_populates="post", order_by="PostRevision.number"
     )
+    # Every file ever attached, those removed by an edit included (kept for the history).
+    files: Mapped[list[StoredFile]] = relationship(
+        back_populates="post", order_by="(StoredFile.position, StoredFile.id)")
+
+    @property
+    def attachments(self) -> list[StoredFile]:
+        """The files attached now, in order."""
+        return [file for file in self.files if file.removed_at is None]
 
     @property
     def author_affiliation(self) -> str:
@@ -194,6 +203,8 @@ class PostRevision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     is_moderator_edit: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str | None] = mapped_column(Text)  # a moderator's edit always has one
+    # The files this version had: [{"id": 12, "name": "計画書.pdf", "size": 1234, "type": "application/pdf"}].
+    files: Mapped[list | None] = mapped_column(JSON)
 
     post: Mapped[Post] = relationship(back_populates="revisions")
     editor: Mapped[User | None] = relationship()

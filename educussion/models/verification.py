@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..filenames import display_name as clean_file_name
 from .accounts import Organisation, OrganisationKind, Role, User
+from .files import StoredFile
 from .types import UTCDateTime, str_enum, utcnow
 
 
@@ -34,10 +35,6 @@ class VerificationRequest(db.Model):
     title: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    evidence_file: Mapped[str | None] = mapped_column(String(64))  # stored name under instance/evidence/
-    evidence_name: Mapped[str | None] = mapped_column(String(200))  # the name the member gave it
-    evidence_type: Mapped[str | None] = mapped_column(String(32))
-    evidence_size: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -46,6 +43,21 @@ class VerificationRequest(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     organisation: Mapped[Organisation | None] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    # The evidence, in the one file store (files.use = evidence).
+    evidence_file: Mapped[StoredFile | None] = relationship(
+        primaryjoin="StoredFile.verification_request_id == VerificationRequest.id", viewonly=True, uselist=False)
+
+    @property
+    def evidence_name(self) -> str | None:
+        return self.evidence_file.name if self.evidence_file else None
+
+    @property
+    def evidence_type(self) -> str | None:
+        return self.evidence_file.content_type if self.evidence_file else None
+
+    @property
+    def evidence_size(self) -> int | None:
+        return self.evidence_file.size if self.evidence_file else None
 
     @property
     def evidence_label(self) -> str:

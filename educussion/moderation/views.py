@@ -9,13 +9,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from .. import dates
-from ..board.views import post_url
 from ..errors import DomainError, InvalidInput, PermissionDenied
 from ..forms import attach_error
 from ..params import int_arg
 from ..permissions import (can_manage_members, can_manage_moderation, can_moderate, can_use_moderation_queue,
                            why_not_change_report, why_not_report)
-from ..urls import is_safe_next
+from ..urls import is_safe_next, post_url
 from ..verification import queries as verification_queries
 from . import policy, queries, services
 from .forms import (WATCHED_ACTION_LABELS, ActionForm, GrantForm, MovePostsForm, MoveThreadForm, PresetForm,

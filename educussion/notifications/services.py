@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -200,8 +200,8 @@ def _mail_one(user: User, note: Notification, post: Post | None) -> None:
                        unsubscribe_url=absolute_url("notifications.unsubscribe", token=unsubscribe_token(user, topic)))
         # A subject line is a heading: no closing 「。」
         mail.queue(user.email, _("[Educussion] %(what)s", what=what.rstrip("。.")),
-                   render_template("mail/notification.txt", **context),
-                   html=render_template("mail/notification.html", **context),
+                   mail.render("mail/notification.txt", **context),
+                   html=mail.render("mail/notification.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])
 
 
@@ -354,5 +354,5 @@ def _mail_digest(user: User, frequency: Delivery, notes: list[Notification]) -> 
                        unsubscribe_url=absolute_url("notifications.unsubscribe",
                                                     token=unsubscribe_token(user, "all")))
         mail.queue(user.email, _("[Educussion] %(what)s (%(count)d)", what=title, count=len(notes)),
-                   render_template("mail/digest.txt", **context), html=render_template("mail/digest.html", **context),
+                   mail.render("mail/digest.txt", **context), html=mail.render("mail/digest.html", **context),
                    unsubscribe_url=context["unsubscribe_url"])

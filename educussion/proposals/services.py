@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -379,9 +378,7 @@ def _mail_reviewer(user: User, proposal: Proposal, *, message: str, reminder: bo
         subject = (_("[Educussion] Reminder: your opinion on the draft proposal “%(title)s”", title=proposal.title)
                    if reminder else
                    _("[Educussion] Request for your opinion on the draft proposal “%(title)s”", title=proposal.title))
-        # The template alone, with this context: not render_template, whose context processors would add the
-        # request and the signed-in member (the secretariat, not the reviewer).
-        mail.queue(user.email, subject, current_app.jinja_env.get_template("mail/proposal_review.txt").render(context))
+        mail.queue(user.email, subject, mail.render("mail/proposal_review.txt", **context))
 
 
 def end_review(proposal: Proposal, *, actor: User) -> Proposal:

@@ -18,28 +18,88 @@ the fields' boosts; posts where the required words stand together as typed (「�
 get twice the joined word's score on top. Ties go to the newer document (higher docnum; a rebuild adds posts
 in id order, an edited post is re-added at the end).
 
-This module reads whoosh's W3 posting blocks and length columns directly (``_read_data``, ``_perdoc``):
-pinned to the Whoosh-Reloaded version in setup.cfg; any other posting format falls back to the public
-matcher API.
+Two ways to read the index, with the same results and scores. The fast path reads whoosh's private
+names, pinned to the Whoosh-Reloaded version in setup.cfg: ``whoosh.codec.whoosh3``'s ``W3LeafMatcher``
+(its posting blocks: ``_read_data``, ``_data``, ``_byteids``, ``_lastblock``, ``_goto``, ``_nextoffset``)
+behind a filtering matcher's ``child``, ``LENGTHS_COLUMN`` and ``_lenfield`` with a segment reader's
+``_perdoc._cached_reader`` (the field lengths, a column per segment), ``whoosh.util.numeric.byte_to_length``
+and a segment reader's ``deleted_docs_set`` (index.py's rebuild and searcher also use ``STORED_COLUMN`` and
+whoosh's writers' internals, through ``internals``). They are imported on first use, never when the app
+starts. When one is missing or behaves differently, or ``FORCE_PUBLIC_API`` is set, the engine reads the
+same data through whoosh's public API (matchers' ``id``/``weight``, ``reader.doc_field_length``,
+``reader.is_deleted``): slower, and one warning is logged. tests/test_search_contract.py checks both paths
+against ``whoosh.scoring.BM25F`` and each other, and fails first when the installed version is not the pin.
 """
 from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import time
-from collections.abc import Iterable, Set as AbstractSet
+from collections.abc import Callable, Iterable, Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.query import Query
-from whoosh.util.numeric import byte_to_length
 
 from .analysis import GAP, UNIGRAM_SUFFIX, query_plan
 from .syntax import ParsedQuery
 
+log = logging.getLogger(__name__)
+
 B, K1 = 0.75, 1.2  # whoosh's BM25F defaults
 MAX_TERMS = 4  # tokens of one long word that are read (the rarest); the exact check decides anyway
-_LENGTH_OF_BYTE = [byte_to_length(i) for i in range(256)]
+
+FORCE_PUBLIC_API = False  # True: never read whoosh's internals, only its public API (tests run both paths)
+
+
+class Internals(NamedTuple):
+    """whoosh's private names the fast paths read (see the module docstring)."""
+
+    leaf_matcher: type  # whoosh.codec.whoosh3.W3LeafMatcher
+    lengths_column: Any  # whoosh.codec.whoosh3.LENGTHS_COLUMN
+    stored_column: Any  # whoosh.codec.whoosh3.STORED_COLUMN
+    lenfield: Callable[[str], str]  # whoosh.codec.whoosh3._lenfield
+    length_of_byte: list[int]  # whoosh.util.numeric.byte_to_length of every byte
+
+
+# Errors that mean "an internal is not what this code expects" (a renamed attribute, another tuple shape).
+CHANGED = (ImportError, AttributeError, TypeError, ValueError)
+_loaded: Internals | None = None
+_given_up: dict[str, str] = {}  # part → why its fast path is off in this process (each logged once)
+
+
+def internals(part: str = "search") -> Internals | None:
+    """whoosh's private names, imported on first use; None when FORCE_PUBLIC_API is set, or when they are
+    missing or `part`'s fast path failed before (logged once): the caller then uses the public API."""
+    global _loaded
+    if FORCE_PUBLIC_API or part in _given_up or "import" in _given_up:
+        return None
+    if _loaded is None:
+        try:
+            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3LeafMatcher, _lenfield
+            from whoosh.util.numeric import byte_to_length
+
+            for name in ("_read_data", "_goto"):
+                if not callable(getattr(W3LeafMatcher, name, None)):
+                    raise AttributeError(f"W3LeafMatcher has no method {name}")
+            _loaded = Internals(W3LeafMatcher, LENGTHS_COLUMN, STORED_COLUMN, _lenfield,
+                                [byte_to_length(i) for i in range(256)])
+        except CHANGED as error:
+            give_up("import", error)
+            return None
+    return _loaded
+
+
+def give_up(part: str, error: BaseException) -> None:
+    """Use the public API for `part` ("search", "rebuild"; "import": everything) from now on in this process."""
+    if part in _given_up:
+        return
+    _given_up[part] = f"{type(error).__name__}: {error}"
+    log.warning("whoosh's internals are not what educussion/search/engine.py expects (%s: %s); %s goes on "
+                "through whoosh's public API, slower. Check the Whoosh-Reloaded version against the pin in "
+                "setup.cfg and run tests/test_search_contract.py.", part, _given_up[part],
+                "everything" if part == "import" else part)
 
 
 class _Deadline(Exception):
@@ -54,6 +114,7 @@ class Ranked:
     needs_check: bool  # the documents are a superset: keep those that pass query.matches_exactly
     timed_out: bool  # the time ran out: some constraints were not applied (needs_check is then True)
     sample: list[int] = field(default_factory=list)  # up to `sample` documents, a fixed pseudo-random choice
+    scores: list[float] = field(default_factory=list)  # the BM25F scores of `docnums` (also when sorted by date)
 
 
 @dataclass
@@ -65,71 +126,120 @@ class _Word:
 class _Leaves:
     """The index's segments with their first global docnum, and per-document data cached per segment."""
 
-    _cache: dict[tuple[str, str], list] = {}  # (segment id, column) → values; a segment never changes
+    _cache: dict[tuple, list] = {}  # (segment id, what) → values; a segment never changes (its deletions grow)
 
     def __init__(self, searcher):
         self.searcher = searcher
         self.readers = list(searcher.reader().leaf_readers())
+        self._deleted: dict[int, AbstractSet[int]] = {}  # reader's position → its deleted docnums (local)
 
-    def deleted(self) -> set[int]:
-        out: set[int] = set()
-        for reader, offset in self.readers:
-            if reader.has_deletions():
-                out.update(offset + docnum for docnum in reader.deleted_docs_set)
-        return out
+    def _deleted_in(self, position: int) -> AbstractSet[int]:
+        if position not in self._deleted:
+            reader = self.readers[position][0]
+            found: AbstractSet[int] | None = frozenset() if not reader.has_deletions() else None
+            if found is None and internals() is not None:
+                try:
+                    found = reader.deleted_docs_set
+                except CHANGED as error:
+                    give_up("search", error)
+            if found is None:  # whoosh's public API; a segment's deletions only grow: their count tells them apart
+                count = reader.doc_count_all() - reader.doc_count()
+                found = self._per_segment(reader, ("deleted", count), lambda: [
+                    frozenset(d for d in range(reader.doc_count_all()) if reader.is_deleted(d))])[0]
+            self._deleted[position] = found
+        return self._deleted[position]
 
-    def _per_segment(self, name: str, load) -> list:
+    def _per_segment(self, reader, what: tuple, load: Callable[[], list]) -> list:
+        segment = reader.segment()
+        if segment is None:
+            return load()
+        key = (segment.segment_id(), *what)
+        values = self._cache.get(key)
+        if values is None:
+            values = load()
+            if len(self._cache) > 512:
+                self._cache.clear()
+            self._cache[key] = values
+        return values
+
+    def _all_segments(self, what: tuple, load: Callable[[Any], list]) -> list:
         out: list = []
         for reader, _ in self.readers:
-            segment = reader.segment()
-            if segment is None:  # an empty index
-                continue
-            key = (segment.segment_id(), name)
-            values = self._cache.get(key)
-            if values is None:
-                values = load(reader)
-                if len(self._cache) > 512:
-                    self._cache.clear()
-                self._cache[key] = values
-            out.extend(values)
+            if reader.segment() is not None:  # (an empty index has none)
+                out.extend(self._per_segment(reader, what, lambda: load(reader)))
         return out
 
     def lengths(self, fieldname: str) -> list[int]:
         """The length of the field per docnum (in tokens, as whoosh stores it: one byte, approximate)."""
-        def load(reader) -> list[int]:
-            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            if column is None:
-                return [0] * reader.doc_count_all()
-            return [_LENGTH_OF_BYTE[b] for b in column.load()]
-        return self._per_segment("length:" + fieldname, load)
+        fast = internals()
+        if fast is not None:
+            def load(reader) -> list[int]:
+                column = reader._perdoc._cached_reader(fast.lenfield(fieldname), fast.lengths_column)
+                if column is None:
+                    return [0] * reader.doc_count_all()
+                return [fast.length_of_byte[b] for b in column.load()]
+            try:
+                return self._all_segments(("length", fieldname), load)
+            except CHANGED as error:
+                give_up("search", error)
+        return self._all_segments(("public length", fieldname), lambda reader: [
+            reader.doc_field_length(docnum, fieldname) or 0 for docnum in range(reader.doc_count_all())])
 
     def column(self, fieldname: str) -> list:
         """The values of a sortable field per docnum."""
-        return self._per_segment("column:" + fieldname, lambda reader: list(reader.column_reader(fieldname)))
+        return self._all_segments(("column", fieldname), lambda reader: list(reader.column_reader(fieldname)))
 
     def postings(self, fieldname: str, text: str) -> dict[int, float]:
-        """docnum → term frequency of one term (deleted documents included, as in whoosh's statistics)."""
+        """docnum → term frequency of one term in the documents that are not deleted."""
         field = self.searcher.schema[fieldname]
         try:
             term = field.to_bytes(text)
         except ValueError:
             return {}
         out: dict[int, float] = {}
-        for reader, offset in self.readers:
+        for position, (reader, offset) in enumerate(self.readers):
             if (fieldname, term) not in reader:
                 continue
-            matcher = reader.postings(fieldname, term)
-            matcher = getattr(matcher, "child", matcher)  # without the deleted-documents filter
-            if isinstance(matcher, W3LeafMatcher):
-                _read_blocks(matcher, offset, out)
-            else:
-                while matcher.is_active():
-                    out[offset + matcher.id()] = matcher.weight()
-                    matcher.next()
+            found = self._read_fast(position, fieldname, term)
+            if found is not None:
+                out.update(found)
+                continue
+            matcher = reader.postings(fieldname, term)  # whoosh's public API: one document at a time
+            docnum, weight, step, active = matcher.id, matcher.weight, matcher.next, matcher.is_active
+            while active():
+                out[offset + docnum()] = weight()
+                step()
         return out
 
+    def _read_fast(self, position: int, fieldname: str, term: bytes) -> dict[int, float] | None:
+        """A term's postings in one segment read a block at a time, or None when the fast path is off."""
+        fast = internals()
+        if fast is None:
+            return None
+        reader, offset = self.readers[position]
+        try:
+            found = _read_blocks(fast, reader.postings(fieldname, term), offset)
+        except CHANGED as error:
+            give_up("search", error)
+            return None
+        if found is None:
+            return None
+        deleted = self._deleted_in(position)
+        if len(deleted) < len(found):
+            for docnum in deleted:
+                found.pop(offset + docnum, None)
+        elif deleted:
+            found = {doc: tf for doc, tf in found.items() if doc - offset not in deleted}
+        return found
 
-def _read_blocks(matcher: W3LeafMatcher, offset: int, out: dict[int, float]) -> None:
+
+def _read_blocks(fast: Internals, matcher, offset: int) -> dict[int, float] | None:
+    """The postings of a W3 matcher, read a block at a time (deleted documents included), or None for another
+    kind of matcher."""
+    matcher = getattr(matcher, "child", matcher)  # without whoosh's deleted-documents filter
+    if not isinstance(matcher, fast.leaf_matcher):
+        return None
+    out: dict[int, float] = {}
     while True:
         matcher._read_data()
         ids, weights, _ = matcher._data
@@ -141,7 +251,7 @@ def _read_blocks(matcher: W3LeafMatcher, offset: int, out: dict[int, float]) -> 
             weights = itertools.repeat(weights or 1.0)
         out.update(zip(ids, weights))
         if matcher._lastblock:
-            return
+            return out
         matcher._goto(matcher._nextoffset)
 
 
@@ -275,7 +385,7 @@ def rank(searcher, parsed: ParsedQuery, fields: dict[str, float], *, allow: Quer
         if not timed_out:
             exact = _apply_exclusions(evaluator, parsed, scores) and exact
             _boost_adjacent(evaluator, parsed, scores)
-        docs = scores.keys() - evaluator.leaves.deleted()
+        docs = set(scores)  # (never a deleted document: the postings read leave them out)
         if restrict is not None:
             docs -= evaluator.docs_for(restrict)
         if allow is not None:
@@ -290,7 +400,7 @@ def rank(searcher, parsed: ParsedQuery, fields: dict[str, float], *, allow: Quer
     top = heapq.nlargest(depth, zip(*parts, ordered))
     identities = parts[-1] if tie_by else ordered
     return Ranked([key[-1] for key in top], [key[0] for key in top], len(ordered), not exact, timed_out,
-                  _shuffled(ordered, identities, sample))
+                  _shuffled(ordered, identities, sample), [scores[key[-1]] for key in top])
 
 
 def _shuffled(docs: list[int], identities: list, count: int) -> list[int]:

@@ -8,6 +8,9 @@ the live index and swapped in with one atomic rename. While a generation is bein
 exclusive lock on `<generation>.lock` beside it (released by the system if the process dies): a generation
 folder that is not CURRENT and whose lock nobody holds was abandoned (a killed rebuild) and is removed by the
 next rebuild or `flask search check`. The processes of a multi-process rebuild die with their parent.
+whoosh's internals (see ``engine``) are reached only through ``engine.internals``, on first use: without them
+the rebuild uses whoosh's public writers and the searcher its public reader methods, slower.
+The rest of the app reaches this module through ``backend`` (``backend.current()``).
 """
 from __future__ import annotations
 
@@ -23,17 +26,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from whoosh import index as whoosh_index
-from whoosh import multiproc
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, _lenfield
 from whoosh.fields import BOOLEAN, ID, NUMERIC, STORED, Schema
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.query import And, NumericRange, Or, Query, Term
 from whoosh.reading import ReaderClosed
-from whoosh.util.numeric import byte_to_length
-from whoosh.writing import SegmentWriter
 
 from . import engine
 from .analysis import UNIGRAM_SUFFIX, field_types
@@ -265,17 +264,19 @@ class _Lengths:
     def doc_field_length(self, docnum: int, fieldname: str):
         column = self.columns.get(fieldname)
         if column is None:
-            values = self.reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            column = self.columns[fieldname] = list(values.load()) if values is not None else []
+            fast = _writers().internals
+            values = self.reader._cached_reader(fast.lenfield(fieldname), fast.lengths_column)
+            column = self.columns[fieldname] = [  # as whoosh's doc_field_length: None for a length byte of 0
+                fast.length_of_byte[b] if b else None for b in values.load()] if values is not None else []
         if docnum >= len(column):
             return 0
-        return byte_to_length(column[docnum]) if column[docnum] else None  # as whoosh's doc_field_length
+        return column[docnum]
 
     def close(self) -> None:
         self.reader.close()
 
 
-class _SegmentWriter(SegmentWriter):
+class _SegmentWriter:  # mixed into whoosh's SegmentWriter by _writers()
     def _flush_segment(self):  # whoosh's, with _Lengths (pinned to the Whoosh-Reloaded version in setup.cfg)
         self.perdocwriter.close()
         lengths = _Lengths(self.per_document_reader()) if self.codec.length_stats else None
@@ -285,25 +286,62 @@ class _SegmentWriter(SegmentWriter):
             lengths.close()
 
 
-class _SubWriter(SubWriterTask):
+class _SubWriter:  # mixed into whoosh's SubWriterTask by _writers()
     parent = 0
 
     def run(self):
         _die_with_parent(self.parent)
-        multiproc.SegmentWriter = _SegmentWriter  # in this child process only: the writer its run() makes
+        writers = _writers()
+        writers.multiproc.SegmentWriter = writers.segment  # in this child process only: the writer its run() makes
         super().run()
 
 
-class _MpWriter(MpWriter):
+class _MpWriter:  # mixed into whoosh's MpWriter by _writers()
     """whoosh's multi-process writer, whose processes die with it."""
 
     def _new_task(self):
-        task = _SubWriter(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-                          self.multisegment)
+        task = _writers().sub(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
+                              self.multisegment)
         task.parent = os.getpid()
         self.tasks.append(task)
         task.start()
         return task
+
+
+class _Writers(NamedTuple):
+    internals: engine.Internals
+    multiproc: object  # the module whoosh.multiproc
+    segment: type  # _SegmentWriter on whoosh's SegmentWriter
+    sub: type  # _SubWriter on whoosh's SubWriterTask
+    mp: type  # _MpWriter on whoosh's MpWriter
+
+
+_made_writers: _Writers | None = None
+
+
+def _writers() -> _Writers | None:
+    """The writer classes above mixed into whoosh's (made on first use), or None when whoosh's internals they
+    override are missing (logged once; the rebuild then uses whoosh's public writers)."""
+    global _made_writers
+    fast = engine.internals("rebuild")
+    if fast is None:
+        return None
+    if _made_writers is None:
+        try:
+            from whoosh import multiproc
+            from whoosh.writing import SegmentWriter
+
+            for cls, name in ((SegmentWriter, "_flush_segment"), (SegmentWriter, "per_document_reader"),
+                              (multiproc.MpWriter, "_new_task"), (multiproc.SubWriterTask, "run")):
+                if not callable(getattr(cls, name, None)):
+                    raise AttributeError(f"{cls.__name__} has no method {name}")
+        except engine.CHANGED as error:
+            engine.give_up("rebuild", error)
+            return None
+        _made_writers = _Writers(fast, multiproc, type("_SegmentWriter", (_SegmentWriter, SegmentWriter), {}),
+                                 type("_SubWriter", (_SubWriter, multiproc.SubWriterTask), {}),
+                                 type("_MpWriter", (_MpWriter, multiproc.MpWriter), {}))
+    return _made_writers
 
 
 SEGMENT_POSTS = 1000  # posts per segment in a rebuild: their postings fit in a writer's memory (LIMIT_MB)
@@ -312,10 +350,14 @@ LIMIT_MB = 128  # whoosh's pool size per writer process; past it the postings sp
 
 def _write_segments(index: whoosh_index.Index, documents: list[Document], procs: int) -> None:
     """Write `documents` as new segments without merging: one per process, each of about SEGMENT_POSTS."""
-    if procs > 1:
-        writer = _MpWriter(index, procs=procs, multisegment=True, limitmb=LIMIT_MB, compound=False)
+    writers = _writers()
+    if writers is None:  # whoosh's public writers (slower; their processes may outlive a killed parent)
+        writer = index.writer(limitmb=LIMIT_MB, compound=False,
+                              **({"procs": procs, "multisegment": True} if procs > 1 else {}))
+    elif procs > 1:
+        writer = writers.mp(index, procs=procs, multisegment=True, limitmb=LIMIT_MB, compound=False)
     else:
-        writer = _SegmentWriter(index, limitmb=LIMIT_MB, compound=False)
+        writer = writers.segment(index, limitmb=LIMIT_MB, compound=False)
     try:
         for document in documents:
             writer.add_document(**document.fields())
@@ -393,17 +435,39 @@ def _open_columns(searcher) -> None:
     moment as "no column" (stored fields → None → TypeError): a writer that merges segments deletes their
     files at any time, but a file already open stays readable. The engine reads the other columns (lengths,
     dates) once per segment and keeps them; a segment removed before that is caught by _segments_intact."""
+    fast = engine.internals()
     for reader, _ in searcher.reader().leaf_readers():
-        perdoc = getattr(reader, "_perdoc", None)
-        if perdoc is not None and reader.doc_count_all() and perdoc._cached_reader("_stored", STORED_COLUMN) is None:
-            raise _SegmentGone()
+        if not reader.doc_count_all():
+            continue
+        if fast is not None:
+            try:
+                perdoc = reader._perdoc
+                if perdoc._cached_reader("_stored", fast.stored_column) is None:
+                    raise _SegmentGone()
+                continue
+            except engine.CHANGED as error:
+                engine.give_up("search", error)
+        try:
+            reader.stored_fields(0)  # the public way: opens the stored-fields column (None when its file is gone)
+        except TypeError:
+            raise _SegmentGone() from None
 
 
 def _segments_intact(searcher) -> bool:
     """Whether every segment the searcher read is still on disk (else a column may have been read as missing)."""
+    fast = engine.internals()
+    columns = [name for name, field_type in searcher.schema.items() if field_type.column_type]
     for reader, _ in searcher.reader().leaf_readers():
-        perdoc = getattr(reader, "_perdoc", None)
-        if perdoc is not None and reader.doc_count_all() and not perdoc.has_column("_stored"):
+        if not reader.doc_count_all():
+            continue
+        if fast is not None:
+            try:
+                if not reader._perdoc.has_column("_stored"):
+                    return False
+                continue
+            except engine.CHANGED as error:
+                engine.give_up("search", error)
+        if columns and not reader.has_column(columns[0]):  # the public way: a column's file is there
             return False
     return True
 
@@ -443,6 +507,7 @@ class Hits:
     needs_check: bool  # the posts are candidates: keep those whose text passes query.matches_exactly
     timed_out: bool
     sample_ids: list[int] = field(default_factory=list)  # candidates in a fixed random order (see engine.rank)
+    scores: list[float] = field(default_factory=list)  # the BM25F score of each of post_ids (also when newest)
 
 
 def _microseconds(moment: datetime) -> int:
@@ -493,7 +558,7 @@ def search(parsed: ParsedQuery, *, filters: list[Query], newest: bool, limit: in
         except _STALE:
             if attempt == ATTEMPTS - 1:
                 raise
-    return Hits(post_ids, ranked.total, ranked.needs_check, ranked.timed_out, sample_ids)
+    return Hits(post_ids, ranked.total, ranked.needs_check, ranked.timed_out, sample_ids, ranked.scores)
 
 
 # ---------------------------------------------------------------- backups

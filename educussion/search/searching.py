@@ -1,6 +1,7 @@
 """Searching: a user's query and filters → posts in rank order, with highlighted snippets."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,12 +14,11 @@ from sqlalchemy.orm import joinedload
 from .. import text
 from ..dates import day_bounds
 from ..extensions import db
-from ..models import Post, SearchOutbox, Thread, Visibility
-from . import index, paging
-from .analysis import highlight_spans
-from .engine import is_exact
-from .syntax import ParsedQuery, highlight_terms, matches_exactly, parse
-from .indexing import document_for
+from ..models import Post, SearchOutbox, StoredFile, Thread, Visibility
+from . import backend, paging
+from .analysis import highlight_spans, normalise
+from .syntax import ParsedQuery, highlight_terms, matches_forms, parse, text_forms
+from .indexing import ATTACHMENT_NAME_END, ATTACHMENT_START, attached_text, attachment_forms, document_for
 
 CHECK_DEPTH = 500  # candidates checked with matches_exactly at least, for queries whose words have several tokens
 CHECK_BATCH = 100  # candidates loaded from the database at a time
@@ -42,6 +42,7 @@ class Hit:
     post: Post
     snippet: Markup
     title: Markup  # the thread title, matches marked
+    attachment: str | None = None  # the name of the attached file the snippet comes from (「添付ファイル『…』の中」)
 
 
 @dataclass
@@ -61,17 +62,11 @@ class Results:
     duration_ms: int = 0  # how long the search took (for the search log)
 
 
-def _filter_queries(filters: Filters) -> list:
-    queries = []
-    for name, value in (("theme", filters.theme), ("role", filters.role), ("prefecture", filters.prefecture),
-                        ("status", filters.status)):
-        if value:
-            queries.append(index.field_filter(name, value))
-    if filters.threads_only:
-        queries.append(index.field_filter("opening", True))
-    if filters.start or filters.end:
-        queries.append(index.created_between(*day_bounds(filters.start, filters.end)))
-    return queries
+def _index_filters(filters: Filters) -> backend.Filters:
+    start, end = day_bounds(filters.start, filters.end)
+    return backend.Filters(theme=filters.theme, role=filters.role, prefecture=filters.prefecture,
+                           status=filters.status, opening_only=filters.threads_only,
+                           created_from=start, created_before=end)
 
 
 def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = None) -> Results:
@@ -87,15 +82,16 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
     started = time.perf_counter()
     deadline = paging.Deadline(current_app.config["SEARCH_TIME_LIMIT"])
     needed = results.page * per_page
-    exclude = [] if filters.include_hidden else [index.field_filter("visible", False)]
-    not_now = _pending_not_shown(filters.include_hidden)
-    if not_now:  # the index may still hold them as they were before the change: never count them
-        exclude.append(index.posts_filter(not_now))
-    exact_words = is_exact(parsed)
+    # the posts waiting in the outbox that the reader may not see: the index may still hold them as they were
+    # before the change, so they are never counted
+    exclude = backend.Exclusions(hidden=not filters.include_hidden,
+                                 post_ids=tuple(_pending_not_shown(filters.include_hidden)))
+    search_backend = backend.current()
+    exact_words = search_backend.is_exact(parsed)
 
-    hits = index.search(parsed, filters=_filter_queries(filters), exclude=index.any_of(exclude),
-                        newest=filters.newest, limit=needed if exact_words else max(CHECK_DEPTH, 2 * needed),
-                        time_limit=deadline.remaining(), sample=0 if exact_words else paging.SAMPLE)
+    hits = search_backend.search(parsed, filters=_index_filters(filters), exclude=exclude, newest=filters.newest,
+                                 limit=needed if exact_words else max(CHECK_DEPTH, 2 * needed),
+                                 time_limit=deadline.remaining(), sample=0 if exact_words else paging.SAMPLE)
     stopped = False
     if hits.needs_check:
         checked = paging.check(hits, needed=needed, deadline=deadline, batch=CHECK_BATCH,
@@ -108,7 +104,7 @@ def search(raw: str, filters: Filters, *, page: int = 1, per_page: int | None = 
         page_posts = _load(page_ids, filters.include_hidden)  # the database has the last word on each hit
         total, exact, timed_out = hits.total - (len(page_ids) - len(page_posts)), not hits.timed_out, hits.timed_out
     terms = highlight_terms(parsed)
-    results.hits = [Hit(post, snippet(_text_of(post), terms), marked(post.thread.title, terms)) for post in page_posts]
+    results.hits = [_hit(post, terms) for post in page_posts]
     results.total, results.exact, results.timed_out = total, exact, timed_out
     results.pages = min(max(1, -(-results.total // per_page)), results.page if stopped else last)
     results.reachable = last * per_page
@@ -133,8 +129,8 @@ def _matching(parsed: ParsedQuery, ids: list[int], include_hidden: bool) -> list
     """The posts of `ids` that this reader may see and whose text matches `parsed` exactly, in that order."""
     kept = []
     for post in _load(ids, include_hidden):
-        document = document_for(post)
-        if matches_exactly(parsed, [document.title, document.body]):
+        title = document_for(post).title
+        if matches_forms(parsed, text_forms([title, text.plain_text(post.body_html)]) + attachment_forms(post)):
             kept.append(post)
     return kept
 
@@ -146,14 +142,53 @@ def _load(ids: list[int], include_hidden: bool) -> list[Post]:
         return []
     posts = {post.id: post for post in db.session.execute(
         select(Post)
-        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme))
+        .options(joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.theme),
+                 joinedload(Post.files).joinedload(StoredFile.content).undefer_group("text"))
         .where(Post.id.in_(ids))
-    ).scalars()}
+    ).unique().scalars()}
     return [posts[i] for i in ids if i in posts and (include_hidden or posts[i].is_public)]
 
 
-def _text_of(post: Post) -> str:
-    return text.plain_text(post.body_html)
+CHUNK = 2000  # characters of an attached file's text marked at a time (marking costs ~7 µs a character)
+_RUN = re.compile(r"[^\W_]+")
+
+
+def _hit(post: Post, terms: list[str]) -> Hit:
+    """The snippet comes from the post's text, or, when only an attached file's text matches, from the first
+    passage of that file that does. A passage is marked only when the longest run of each word's letters is in
+    it (a plain `in` on the normalised text): a file of 20 pages is not marked character by character."""
+    keys = [max(_RUN.findall(term), key=len) for term in terms if _RUN.search(term)]
+    parts = sections(text.plain_text(post.body_html) + attached_text(post))
+    for name, part in parts:
+        for passage in ([part] if name is None else _passages(part)):
+            if name is not None and keys and not any(key in normalise(passage) for key in keys):
+                continue
+            if highlight_spans(passage, terms):
+                return Hit(post, snippet(passage, terms), marked(post.thread.title, terms), name)
+    return Hit(post, snippet(parts[0][1], terms), marked(post.thread.title, terms), None)
+
+
+def _passages(plain: str) -> list[str]:
+    """An attached file's text in pieces of at most CHUNK characters, cut at page or line ends where it can."""
+    pieces: list[str] = []
+    for page in plain.split("\f"):
+        while len(page) > CHUNK:
+            cut = page.rfind("\n", CHUNK // 2, CHUNK)
+            cut = cut if cut > 0 else CHUNK
+            pieces.append(page[:cut])
+            page = page[cut:]
+        pieces.append(page)
+    return pieces
+
+
+def sections(body: str) -> list[tuple[str | None, str]]:
+    """A document's body cut into (None, the post's own text) and (file name, its text) for each attached file."""
+    own, *files = body.split("\n" + ATTACHMENT_START)
+    parts: list[tuple[str | None, str]] = [(None, own)]
+    for part in files:
+        name, _, content = part.partition(ATTACHMENT_NAME_END)
+        parts.append((name, content))
+    return parts
 
 
 def snippet(plain: str, terms: list[str], width: int = 160) -> Markup:

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..board import queries as board_queries
-from ..board.views import post_url
 from ..errors import InvalidInput, PermissionDenied
 from ..forms import attach_error
 from ..permissions import can_summarise
+from ..urls import post_url
 from . import services
 from .forms import SummaryForm
 

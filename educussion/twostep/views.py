@@ -24,7 +24,7 @@ GATE_OPEN = {"static", "two_step.setup", "two_step.verify", "accounts.logout"}
 
 
 def _next_url(candidate: str | None) -> str:
-    return candidate if is_safe_next(candidate) else url_for("board.index")
+    return candidate if is_safe_next(candidate) else url_for("site.home")
 
 
 @bp.before_app_request

@@ -16,7 +16,7 @@ REQUIRED = _l("This field is required.")
 def role_choices(*, with_secretariat: bool = False):
     roles = [Role.MAYOR, Role.MUNICIPAL_STAFF, Role.COMPANY, Role.ACADEMIC]
     if with_secretariat:
-        roles.append(Role.SECRETARIAT)
+        roles += [Role.SECRETARIAT, Role.SITE_EDITOR]
     return [SelectChoice(role.value, ROLE_LABELS[role]) for role in roles]
 
 
@@ -103,7 +103,7 @@ class BulkInvitationForm(Form):
     file = FileField(
         _l("Member list (CSV or XLSX)"),
         description=_l("Columns: email, name, role, organisation, title. Roles: mayor, municipal_staff, company, "
-                       "academic, secretariat."))
+                       "academic, secretariat, site_editor."))
 
 
 class AcceptForm(Form):

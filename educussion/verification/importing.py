@@ -21,7 +21,7 @@ HEADERS = {
 }
 ROLE_NAMES = {
     "首長": Role.MAYOR, "自治体職員": Role.MUNICIPAL_STAFF, "企業": Role.COMPANY,
-    "学識経験者": Role.ACADEMIC, "事務局": Role.SECRETARIAT,
+    "学識経験者": Role.ACADEMIC, "事務局": Role.SECRETARIAT, "広報担当": Role.SITE_EDITOR,
     **{role.value: role for role in Role},
 }
 

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +17,7 @@ from .. import audit, mail
 from ..accounts.services import DEFAULT_SECRETARIAT_ORGANISATION, Registration, normalise_email, register_user
 from ..database import unit_of_work
 from ..errors import InvalidInput, PermissionDenied, Problems
+from ..files import services as file_services
 from ..extensions import db
 from ..limits import too_long_message
 from ..models import (
@@ -51,6 +50,7 @@ ORGANISATION_KIND_FOR_ROLE = {
     Role.COMPANY: OrganisationKind.COMPANY,
     Role.ACADEMIC: OrganisationKind.UNIVERSITY,
     Role.SECRETARIAT: OrganisationKind.SECRETARIAT,
+    Role.SITE_EDITOR: OrganisationKind.SECRETARIAT,  # 広報担当: the council's office
 }
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 # What a file's first bytes must be; its name and the browser's content type are not trusted.
@@ -255,10 +255,6 @@ def evidence_download_name(verification: VerificationRequest) -> str:
     return download_name("evidence", verification.id, extension)
 
 
-def evidence_path(stored_name: str) -> str:
-    return os.path.join(current_app.instance_path, "evidence", stored_name)
-
-
 def _request_fields(data: RequestData, evidence: FileStorage | None) -> tuple:
     """The verification's fields, checked all at once: (title, phone, note, organisation, organisation name,
     corporate number, evidence file); raises one InvalidInput that names every field with a problem."""
@@ -314,15 +310,12 @@ def submit_request(user: User, *, actor: User, data: RequestData, evidence: File
             organisation_kind=ORGANISATION_KIND_FOR_ROLE[data.role], corporate_number=corporate_number,
             title=title, phone=phone, note=note,
         )
-        if file is not None:
-            content, content_type, extension, original = file
-            verification.evidence_file = f"{uuid.uuid4().hex}.{extension}"
-            verification.evidence_name, verification.evidence_type = original, content_type
-            verification.evidence_size = len(content)
-            os.makedirs(os.path.dirname(evidence_path(verification.evidence_file)), exist_ok=True)
-            with open(evidence_path(verification.evidence_file), "wb") as f:
-                f.write(content)
         db.session.add(verification)
+        if file is not None:
+            content, content_type, _extension, original = file
+            db.session.flush()
+            file_services.add_evidence(content, content_type=content_type, name=original, actor=actor,
+                                       verification_request_id=verification.id)
         audit.record(actor, AuditAction.VERIFICATION_REQUESTED, user,
                      params={"role": data.role.value, "organisation": organisation_name, "title": title})
     return verification

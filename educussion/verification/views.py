@@ -1,7 +1,7 @@
 """Verification pages: a member's request and status; the secretariat's queue, decisions and invitations."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from wtforms import SelectChoice
@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from ..archives import MAX_UNCOMPRESSED_BYTES
 from ..accounts import services as account_services
 from ..errors import InvalidInput, PermissionDenied
+from ..files.serving import send_stored
 from ..forms import attach_error
 from ..models import Role
 from ..orgs import queries as org_queries
@@ -201,8 +202,7 @@ def evidence(request_id: int):
     item = _found(queries.request_by_id(request_id))
     if not item.evidence_file:
         abort(404)
-    return send_file(services.evidence_path(item.evidence_file), mimetype=item.evidence_type,
-                     as_attachment=True, download_name=services.evidence_download_name(item))
+    return send_stored(item.evidence_file, as_attachment=True, download_name=services.evidence_download_name(item))
 
 
 @bp.route("/secretariat/invitations", methods=["GET", "POST"])
@@ -268,4 +268,4 @@ def end_verification(user_id: int):
         flash(_("Please give a reason."), "error")
     if organisation_id:
         return redirect(url_for("orgs.show", organisation_id=organisation_id))
-    return redirect(url_for("board.index"))
+    return redirect(url_for("site.home"))

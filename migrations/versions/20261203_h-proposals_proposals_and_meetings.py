@@ -1,7 +1,7 @@
 """提言 (proposals: paragraphs, citations, versions, review) and the 総会 agenda; notifications name a proposal
 
 Revision ID: h_proposals
-Revises: h_records_audit_params
+Revises: h_site_pages_news
 Create Date: 2026-12-03 17:11:12.470212
 
 """
@@ -13,7 +13,7 @@ import educussion.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'h_proposals'
-down_revision = 'h_records_audit_params'
+down_revision = 'h_site_pages_news'
 branch_labels = None
 depends_on = None
 

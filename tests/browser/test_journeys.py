@@ -166,7 +166,7 @@ def test_the_board_works_without_javascript(seed_thread, seed_people, server, ne
 
 
 def test_english_with_lang_en(seed_thread, server, page):
-    page.goto(server + "/?lang=en")
+    page.goto(server + "/board?lang=en")  # the board's own index (the home page is the council's)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     themes = page.get_by_role("region", name="Themes")
     theme_link = themes.get_by_role("link", name="Efficient infrastructure")

@@ -1,0 +1,1 @@
+"""The council's site around the board: home, news, pages, contact details, and the editor (サイト管理)."""

@@ -89,12 +89,31 @@ def _path_values(app):
         title="第1回総会のご案内", category="event", body="本文", thread_id=thread.id))
     ids = {"thread_id": thread.id, "post_id": post.id, "user_id": company.id, "organisation_id": org.id,
            "grant_id": 1, "word_id": 1, "request_id": 1, "entry_id": entry.id,
-           # the file store's and the proposals' addresses (issues 15 and 18)
+           # the file store's and the proposals' addresses (issues 15 and 18): real rows where they exist
            **{name: 1 for name in ("file_id", "proposal_id", "paragraph_id", "citation_id", "rewording_id",
-                                   "meeting_id", "item_id", "number")}}
+                                   "meeting_id", "item_id", "number")},
+           **_proposal_values(secretariat, mayor, post)}
     strings = {"slug": "infrastructure", "token": "not-a-token", "file_format": "csv",
                "filename": "css/main.css", "name": "計画書.pdf"}
     return secretariat, {**ids, **strings}
+
+
+def _proposal_values(secretariat, mayor, post) -> dict[str, int]:
+    """A proposal with a cited paragraph and a rewording in review, and a 総会 with an agenda item."""
+    from datetime import date, timedelta
+
+    from educussion.proposals import meetings, services
+
+    proposal = services.create_proposal(actor=secretariat, data=services.ProposalData(
+        fiscal_year=2025, title="提言", addressee="文部科学大臣 殿", theme_ids=(1,)))
+    paragraph = services.add_paragraph(proposal, actor=secretariat, section="issue", body="課題", post_ids=(post.id,))
+    services.start_review(db.session.get(type(proposal), proposal.id), actor=secretariat, reviewer_ids=[mayor.id],
+                          deadline=date.today() + timedelta(days=30))
+    rewording = services.propose_rewording(paragraph, actor=mayor, body="課題の書き直し")
+    meeting = meetings.create_meeting(actor=secretariat, title="総会", held_on=date(2025, 7, 1))
+    item = meetings.add_item(meeting, actor=secretariat, data=meetings.ItemData(kind="report", title="報告"))
+    return {"proposal_id": proposal.id, "paragraph_id": paragraph.id, "citation_id": paragraph.citations[0].id,
+            "rewording_id": rewording.id, "number": 1, "meeting_id": meeting.id, "item_id": item.id}
 
 
 def _urls(app, values, method):
@@ -132,7 +151,8 @@ def _get_pages(client, urls, failures):
     for url in urls:
         response = failures.send(lambda: client.get(url), url)
         params = set(QUERY_ALWAYS)
-        for method, action, fields in _forms(response.get_data(as_text=True)) if response is not None else []:
+        shown = response is not None and response.mimetype == "text/html"  # not a download (a DOCX)
+        for method, action, fields in _forms(response.get_data(as_text=True)) if shown else []:
             if method != "get":
                 post_forms.setdefault(urlsplit(action).path or url, fields)
             elif urlsplit(action).path in ("", url):
